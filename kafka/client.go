@@ -1,0 +1,97 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Client produces records with franz-go. All methods are safe for concurrent
+// use.
+type Client struct {
+	cl              *kgo.Client
+	brokers         string
+	maxBuffered     int
+	maxMessageBytes int
+}
+
+// NewClient builds a franz-go client from validated settings. It does not
+// connect: franz-go dials lazily, and Ping checks that a broker answers.
+func NewClient(s Settings) (*Client, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+
+	cl, err := kgo.NewClient(s.options()...)
+	if err != nil {
+		return nil, fmt.Errorf("creating the franz-go client: %w", err)
+	}
+
+	return &Client{
+		cl:              cl,
+		brokers:         strings.Join(s.Brokers, ","),
+		maxBuffered:     s.MaxBufferedRecords,
+		maxMessageBytes: int(s.MaxMessageBytes),
+	}, nil
+}
+
+// Ping waits until a broker answers a metadata request or ctx ends. The
+// error names the brokers tried and keeps franz-go's cause.
+func (c *Client) Ping(ctx context.Context) error {
+	if err := c.cl.Ping(ctx); err != nil {
+		return fmt.Errorf("no broker of %s answered: %w", c.brokers, err)
+	}
+	return nil
+}
+
+// Produce hands r to franz-go, waiting while franz-go's buffer is full. The
+// promise runs once, on franz-go's promise goroutine, and must not block.
+// The record is produced under a context that never ends, whatever
+// r.Context holds.
+func (c *Client) Produce(r *kgo.Record, promise func(*kgo.Record, error)) {
+	r.Context = context.Background()
+	c.cl.Produce(r.Context, r, promise)
+}
+
+// TryProduce hands r to franz-go like Produce, but when franz-go's buffer is
+// full it fails the record with kgo.ErrMaxBuffered instead of waiting. The
+// failure reaches the promise shortly after the call, on franz-go's promise
+// goroutine.
+func (c *Client) TryProduce(r *kgo.Record, promise func(*kgo.Record, error)) {
+	r.Context = context.Background()
+	c.cl.TryProduce(r.Context, r, promise)
+}
+
+// Flush waits until every buffered record has its outcome or ctx ends. At
+// the deadline it returns ctx.Err() and leaves the rest buffered.
+func (c *Client) Flush(ctx context.Context) error {
+	return c.cl.Flush(ctx)
+}
+
+// Close fails every record still buffered with kgo.ErrClientClosed and
+// closes the connections. It may return before the promises of those
+// records have run.
+func (c *Client) Close() {
+	c.cl.Close()
+}
+
+// Buffered returns the records franz-go holds and its configured maximum.
+// The count includes Produce calls blocked on a full buffer, so it can
+// exceed the maximum.
+func (c *Client) Buffered() (current, maximum int) {
+	return int(c.cl.BufferedProduceRecords()), c.maxBuffered
+}
+
+// MaxMessageBytes returns the largest record batch franz-go builds, which
+// bounds the size of a single record.
+func (c *Client) MaxMessageBytes() int {
+	return c.maxMessageBytes
+}
+
+// Raw returns the underlying franz-go client, for tests and tools that need
+// requests this package does not wrap.
+func (c *Client) Raw() *kgo.Client {
+	return c.cl
+}
