@@ -1,0 +1,170 @@
+package workers
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/sourcegraph/conc/panics"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.uber.org/zap"
+
+	"github.com/xmidt-org/wrpkafka/kafka"
+	"github.com/xmidt-org/wrpkafka/metrics"
+	"github.com/xmidt-org/wrpkafka/router"
+)
+
+type worker struct {
+	lane     int
+	jobs     <-chan Job
+	routing  *atomic.Pointer[Routing]
+	producer Producer
+	deliver  Deliver
+	logger   *zap.Logger
+
+	// handed is set once the current job's record has been given to
+	// franz-go, whose promise then owns the outcome. Only the worker's own
+	// goroutine touches it.
+	handed bool
+}
+
+func (w *worker) run() {
+	for job := range w.jobs {
+		w.handed = false
+		recovered := panics.Try(func() { w.handle(&job) })
+		if recovered != nil {
+			w.recover(&job, recovered)
+		}
+	}
+}
+
+// recover turns a panic into an outcome unless franz-go already owns it.
+func (w *worker) recover(job *Job, r *panics.Recovered) {
+	w.logger.Error("worker panicked while handling a message",
+		zap.String("destination", destinationOf(job)),
+		zap.String("panic", r.String()),
+		zap.Bool("handedToKafka", w.handed),
+	)
+	if w.handed {
+		return
+	}
+
+	o := newOutcome(job)
+	w.fail(job, &o, fmt.Errorf("internal error while handling the message: %w", r.AsError()), metrics.ErrorTypeInternal)
+}
+
+func (w *worker) handle(job *Job) {
+	o := newOutcome(job)
+	routing := w.routing.Load()
+
+	eventType, err := router.EventType(job.Msg.Destination)
+	if err != nil {
+		w.fail(job, &o, err, metrics.ErrorTypeInvalidDestination)
+		return
+	}
+	o.EventType = eventType
+
+	decision, err := routing.Table.Route(eventType, job.Msg, job.Key)
+	if err != nil {
+		w.fail(job, &o, err, metrics.ErrorTypeNoTopicMatch)
+		return
+	}
+	o.Topic = decision.Topic
+	o.Strategy = decision.Strategy.String()
+	o.Fallback = decision.Fallback
+
+	value, err := router.Encode(nil, job.Msg)
+	if err != nil {
+		w.fail(job, &o, fmt.Errorf("encoding the message as msgpack: %w", err), metrics.ErrorTypeEncoding)
+		return
+	}
+
+	record := &kgo.Record{
+		Topic:   decision.Topic,
+		Value:   value,
+		Headers: routing.Headers.Append(nil, job.Msg),
+	}
+	if job.Key != "" {
+		record.Key = []byte(job.Key)
+	}
+
+	if size, limit := recordSize(record), w.producer.MaxMessageBytes(); size > limit {
+		err := fmt.Errorf("record for topic %q is %d bytes, over the limit of %d bytes (maxMessageBytes): shrink the payload or raise the limit on the producer and the topic", decision.Topic, size, limit)
+		w.fail(job, &o, err, metrics.ErrorTypeMessageTooLarge)
+		return
+	}
+
+	promise := func(r *kgo.Record, err error) {
+		w.complete(job, &o, r, err)
+	}
+
+	w.handed = true
+	if job.Mode == metrics.ModeTryProduce {
+		w.producer.TryProduce(record, promise)
+	} else {
+		w.producer.Produce(record, promise)
+	}
+}
+
+// complete builds the outcome from franz-go's promise.
+func (w *worker) complete(job *Job, o *metrics.Outcome, r *kgo.Record, err error) {
+	o.Latency = time.Since(job.Start)
+	if err == nil {
+		o.Partition = r.Partition
+		o.Offset = r.Offset
+		w.deliver(o, job.Reply)
+		return
+	}
+
+	o.ErrorType = kafka.Classify(err)
+	o.Err = describeBrokerError(r, err)
+	w.deliver(o, job.Reply)
+}
+
+func (w *worker) fail(job *Job, o *metrics.Outcome, err error, errorType string) {
+	o.Latency = time.Since(job.Start)
+	o.Err = err
+	o.ErrorType = errorType
+	w.deliver(o, job.Reply)
+}
+
+func newOutcome(job *Job) metrics.Outcome {
+	return metrics.Outcome{
+		Message:   job.Msg,
+		Mode:      job.Mode,
+		Key:       job.Key,
+		KeySource: job.KeySource,
+		Partition: -1,
+		Offset:    -1,
+	}
+}
+
+// describeBrokerError names the record's topic, partition and size next to
+// franz-go's error, which by itself says only what failed.
+func describeBrokerError(r *kgo.Record, err error) error {
+	if errors.Is(err, kgo.ErrClientClosed) {
+		return fmt.Errorf("topic %q: the publisher stopped before the broker acknowledged the record: %w", r.Topic, err)
+	}
+	if r.Partition < 0 {
+		return fmt.Errorf("topic %q, record of %d bytes: %w", r.Topic, recordSize(r), err)
+	}
+	return fmt.Errorf("topic %q partition %d, record of %d bytes: %w", r.Topic, r.Partition, recordSize(r), err)
+}
+
+// recordSize approximates the bytes a record adds to a batch: key, value and
+// headers, without the few bytes of varint framing.
+func recordSize(r *kgo.Record) int {
+	n := len(r.Key) + len(r.Value)
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
+}
+
+func destinationOf(job *Job) string {
+	if job.Msg == nil {
+		return ""
+	}
+	return job.Msg.Destination
+}
