@@ -1,0 +1,320 @@
+package publisher
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/xmidt-org/wrpkafka/kafka"
+	"github.com/xmidt-org/wrpkafka/router"
+)
+
+// CompressionCodec names the record-batch compression: snappy, gzip, lz4,
+// zstd or none.
+type CompressionCodec = kafka.CompressionCodec
+
+// The valid CompressionCodec values.
+const (
+	CompressionSnappy = kafka.CompressionSnappy
+	CompressionGzip   = kafka.CompressionGzip
+	CompressionLz4    = kafka.CompressionLz4
+	CompressionZstd   = kafka.CompressionZstd
+	CompressionNone   = kafka.CompressionNone
+)
+
+// Acks is how many replicas must store a record before the broker
+// acknowledges it: all, leader or none.
+type Acks = kafka.Acks
+
+// The valid Acks values.
+const (
+	AcksAll    = kafka.AcksAll
+	AcksLeader = kafka.AcksLeader
+	AcksNone   = kafka.AcksNone
+)
+
+// Defaults applied by New to fields left at zero.
+const (
+	DefaultQueueSize          = 10000
+	DefaultMaxBufferedRecords = 50000
+	DefaultMaxMessageBytes    = 1000012
+	DefaultCompression        = CompressionSnappy
+	DefaultAcks               = AcksAll
+	DefaultRequestTimeout     = 10 * time.Second
+	DefaultDeliveryTimeout    = 2 * time.Minute
+	DefaultShutdownTimeout    = 10 * time.Second
+	DefaultStartTimeout       = 10 * time.Second
+	DefaultClientID           = "wrpkafka"
+
+	// defaultMetadataMinAge is shorter than franz-go's 5 s because retries
+	// after a leader change wait for the next metadata refresh; with 5 s a
+	// leader move stalled a partition for seconds.
+	defaultMetadataMinAge = 500 * time.Millisecond
+)
+
+// Config is the publisher configuration, loadable from YAML or JSON with
+// camelCase keys. It holds data only; the logger and metric callbacks are
+// options of New.
+//
+// Numeric fields treat zero as "use the default". Negative values have the
+// meaning documented on each field; none of them is an error.
+type Config struct {
+	// Brokers are the seed brokers, host:port. Required.
+	Brokers []string `json:"brokers" yaml:"brokers"`
+
+	// ClientID is sent to the brokers with every request. Default wrpkafka.
+	ClientID string `json:"clientId,omitempty" yaml:"clientId,omitempty"`
+
+	// SASL authenticates broker connections; nil means no SASL.
+	SASL *SASLConfig `json:"sasl,omitempty" yaml:"sasl,omitempty"`
+
+	// TLS encrypts broker connections; nil or enabled: false means
+	// plaintext.
+	TLS *TLSConfig `json:"tls,omitempty" yaml:"tls,omitempty"`
+
+	// TopicMap routes event types to topics, first match wins. Required.
+	TopicMap []TopicRoute `json:"topicMap" yaml:"topicMap"`
+
+	// Headers adds Kafka record headers: name to value. A value such as
+	// wrp.Source or wrp.Metadata.<key> copies that message field and is
+	// omitted when the field is empty; any other value is a literal.
+	// Unknown wrp. references are logged at New and dropped.
+	Headers map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
+
+	// PartitionKey lists where the partition key comes from, tried in
+	// order: source, destination or metadata:<key>. Only device ids with
+	// the mac, uuid or serial scheme count, in canonical form such as
+	// mac:112233445566. Default: metadata:/hw-deviceid, source,
+	// destination. A message with no device id gets a nil key.
+	PartitionKey []string `json:"partitionKey,omitempty" yaml:"partitionKey,omitempty"`
+
+	// Workers is the number of workers, and so of inbox lanes. Default: the
+	// number of usable CPUs (GOMAXPROCS).
+	Workers int `json:"workers,omitempty" yaml:"workers,omitempty"`
+
+	// QueueSize is the inbox capacity in messages, split evenly over the
+	// lanes. Default 10000.
+	QueueSize int `json:"queueSize,omitempty" yaml:"queueSize,omitempty"`
+
+	// MaxBufferedRecords bounds the records franz-go holds before Produce
+	// waits and TryProduce fails. Default (0 or negative) 50000; franz-go
+	// cannot turn buffering off.
+	MaxBufferedRecords int `json:"maxBufferedRecords,omitempty" yaml:"maxBufferedRecords,omitempty"`
+
+	// MaxBufferedBytes bounds the bytes franz-go holds. Default (0 or
+	// negative): no bound.
+	MaxBufferedBytes int `json:"maxBufferedBytes,omitempty" yaml:"maxBufferedBytes,omitempty"`
+
+	// MaxMessageBytes is the largest record batch, and so the largest
+	// record, the producer sends, in bytes. Larger records fail at once.
+	// Keep it at or below the topic's max.message.bytes. Default (0 or
+	// negative) 1000012, franz-go's default; range 512 to 1 GiB.
+	MaxMessageBytes int `json:"maxMessageBytes,omitempty" yaml:"maxMessageBytes,omitempty"`
+
+	// CompressionCodec compresses record batches: snappy, gzip, lz4, zstd
+	// or none. Default snappy.
+	CompressionCodec CompressionCodec `json:"compressionCodec,omitempty" yaml:"compressionCodec,omitempty"`
+
+	// Linger is how long a partition's batch waits for more records before
+	// it is sent. Default (0 or negative): no linger, so ProduceSync does
+	// not wait out a linger either. At most 1m.
+	Linger time.Duration `json:"linger,omitempty" yaml:"linger,omitempty"`
+
+	// Acks is how many replicas must store a record: all, leader or none.
+	// Default all, which also enables the idempotent producer. leader and
+	// none turn idempotence off, so retries may write duplicates.
+	Acks Acks `json:"acks,omitempty" yaml:"acks,omitempty"`
+
+	// MaxRetries is how often a failed record is retried: 0 without limit
+	// (default, bounded by DeliveryTimeout), a positive count, or -1 (any
+	// negative) for no retries.
+	MaxRetries int `json:"maxRetries,omitempty" yaml:"maxRetries,omitempty"`
+
+	// RequestTimeout bounds one produce request. Default (0 or negative)
+	// 10s; at least 100ms.
+	RequestTimeout time.Duration `json:"requestTimeout,omitempty" yaml:"requestTimeout,omitempty"`
+
+	// DeliveryTimeout bounds a record's time from its hand-off to franz-go
+	// to the broker's acknowledgement, retries included. Default 2m;
+	// negative means no bound (records retry until Stop); otherwise at
+	// least 1s.
+	DeliveryTimeout time.Duration `json:"deliveryTimeout,omitempty" yaml:"deliveryTimeout,omitempty"`
+
+	// ShutdownTimeout bounds how long Stop waits for buffered records to
+	// be acknowledged before it fails the rest. Default (0 or negative)
+	// 10s.
+	ShutdownTimeout time.Duration `json:"shutdownTimeout,omitempty" yaml:"shutdownTimeout,omitempty"`
+
+	// StartTimeout bounds how long Start waits for a broker to answer.
+	// Default (0 or negative) 10s.
+	StartTimeout time.Duration `json:"startTimeout,omitempty" yaml:"startTimeout,omitempty"`
+}
+
+// TopicRoute maps event types matching Pattern to one topic, or to several
+// topics with a shard strategy.
+type TopicRoute struct {
+	// Pattern is a glob over the event type, with path.Match syntax: *
+	// matches any run of characters, ? one character, [a-z] a class.
+	Pattern string `json:"pattern" yaml:"pattern"`
+
+	// IgnoreCase matches Pattern without regard to letter case.
+	IgnoreCase bool `json:"ignoreCase,omitempty" yaml:"ignoreCase,omitempty"`
+
+	// Topic is the single target topic. Set either Topic, or Topics with
+	// ShardBy.
+	Topic string `json:"topic,omitempty" yaml:"topic,omitempty"`
+
+	// Topics are the target topics when ShardBy picks one of them.
+	Topics []string `json:"topics,omitempty" yaml:"topics,omitempty"`
+
+	// ShardBy picks one of Topics: roundrobin (rotate), deviceid (hash of
+	// the partition key, so a device always lands on one topic) or
+	// metadata:<field> (hash of that metadata value; round-robin when the
+	// field is missing or empty). Hashing spreads values over the topics;
+	// it does not map a value to the topic of the same name.
+	ShardBy string `json:"shardBy,omitempty" yaml:"shardBy,omitempty"`
+
+	// ShardMap pins metadata values to topics for a metadata:<field>
+	// route, for example east: iot-east. Each topic must be one of Topics.
+	// Values not in the map are hashed.
+	ShardMap map[string]string `json:"shardMap,omitempty" yaml:"shardMap,omitempty"`
+}
+
+// resolved is the configuration with defaults applied and parts compiled.
+type resolved struct {
+	workers         int
+	queueSize       int
+	shutdownTimeout time.Duration
+	startTimeout    time.Duration
+	keys            router.KeySources
+	table           *router.Table
+	headers         router.Headers
+	headerWarnings  []string
+	settings        kafka.Settings
+}
+
+func (c *Config) resolve() (*resolved, error) {
+	if len(c.Brokers) == 0 {
+		return nil, fmt.Errorf("brokers is empty: list at least one host:port")
+	}
+	for i, b := range c.Brokers {
+		if b == "" {
+			return nil, fmt.Errorf("brokers[%d] is empty: give host:port", i)
+		}
+	}
+	if len(c.TopicMap) == 0 {
+		return nil, fmt.Errorf("topicMap is empty: add at least one route, such as pattern \"*\" with a topic")
+	}
+
+	table, err := router.Compile(routeSpecs(c.TopicMap))
+	if err != nil {
+		return nil, err
+	}
+	headers, warnings, err := router.CompileHeaders(c.Headers)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := router.ParseKeySources(c.PartitionKey)
+	if err != nil {
+		return nil, err
+	}
+
+	r := &resolved{
+		workers:         positiveOr(c.Workers, runtime.GOMAXPROCS(0)),
+		queueSize:       positiveOr(c.QueueSize, DefaultQueueSize),
+		shutdownTimeout: durationOr(c.ShutdownTimeout, DefaultShutdownTimeout),
+		startTimeout:    durationOr(c.StartTimeout, DefaultStartTimeout),
+		keys:            keys,
+		table:           table,
+		headers:         headers,
+		headerWarnings:  warnings,
+	}
+
+	r.settings, err = c.kafkaSettings()
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// kafkaSettings maps the configuration's "0 means default" values onto what
+// franz-go accepts. The logger is filled in by New.
+func (c *Config) kafkaSettings() (kafka.Settings, error) {
+	s := kafka.Settings{
+		Brokers:            c.Brokers,
+		ClientID:           c.ClientID,
+		MaxBufferedRecords: positiveOr(c.MaxBufferedRecords, DefaultMaxBufferedRecords),
+		MaxBufferedBytes:   max(c.MaxBufferedBytes, 0),
+		MaxMessageBytes:    int32(min(positiveOr(c.MaxMessageBytes, DefaultMaxMessageBytes), 1<<31-1)),
+		Compression:        c.CompressionCodec,
+		Linger:             max(c.Linger, 0),
+		Acks:               c.Acks,
+		RequestTimeout:     durationOr(c.RequestTimeout, DefaultRequestTimeout),
+		DeliveryTimeout:    c.DeliveryTimeout,
+		MetadataMinAge:     defaultMetadataMinAge,
+	}
+
+	if s.ClientID == "" {
+		s.ClientID = DefaultClientID
+	}
+	if s.Compression == "" {
+		s.Compression = DefaultCompression
+	}
+	if s.Acks == "" {
+		s.Acks = DefaultAcks
+	}
+
+	switch {
+	case c.MaxRetries == 0:
+		s.RecordRetries = -1 // without limit
+	case c.MaxRetries < 0:
+		s.RecordRetries = 0
+	default:
+		s.RecordRetries = c.MaxRetries
+	}
+
+	switch {
+	case c.DeliveryTimeout == 0:
+		s.DeliveryTimeout = DefaultDeliveryTimeout
+	case c.DeliveryTimeout < 0:
+		s.DeliveryTimeout = 0 // no bound
+	}
+
+	var err error
+	if s.SASL, err = c.SASL.mechanism(); err != nil {
+		return s, err
+	}
+	if s.TLS, err = c.TLS.config(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+func routeSpecs(routes []TopicRoute) []router.Spec {
+	specs := make([]router.Spec, len(routes))
+	for i, r := range routes {
+		specs[i] = router.Spec{
+			Pattern:    r.Pattern,
+			IgnoreCase: r.IgnoreCase,
+			Topic:      r.Topic,
+			Topics:     r.Topics,
+			ShardBy:    r.ShardBy,
+			ShardMap:   r.ShardMap,
+		}
+	}
+	return specs
+}
+
+func positiveOr(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func durationOr(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
+}
