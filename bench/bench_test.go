@@ -1,0 +1,78 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// The README's main command must keep working: a small run in every mode
+// accounts for every message and keeps per-device order.
+func TestRunSmall(t *testing.T) {
+	for _, mode := range []string{"produce", "tryproduce", "sync"} {
+		t.Run(mode, func(t *testing.T) {
+			o, err := parseFlags([]string{"-n", "3000", "-devices", "200", "-mode", mode, "-progress", "0", "-partitions", "4"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := run(o); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestRunWithConfigFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "talaria.yaml")
+	yaml := `
+kafka:
+  workers: 3
+  queueSize: 64
+  shutdownTimeout: 5s
+  linger: 2ms
+  topicMap:
+    - pattern: device-status
+      topic: lifecycle
+    - pattern: "*"
+      topics: [a, b]
+      shardBy: deviceid
+`
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg, err := loadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Workers != 3 || cfg.ShutdownTimeout != 5*time.Second || cfg.Linger != 2*time.Millisecond || len(cfg.TopicMap) != 2 {
+		t.Fatalf("loaded %+v", cfg)
+	}
+
+	o, err := parseFlags([]string{"-config", path, "-n", "500", "-devices", "50", "-progress", "0", "-raw=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run(o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParseFlagsRejects(t *testing.T) {
+	for _, args := range [][]string{
+		{"-mode", "fast"},
+		{"-n", "0"},
+		{"-discard", "-brokers", "127.0.0.1:9092"},
+	} {
+		if _, err := parseFlags(args); err == nil {
+			t.Errorf("parseFlags(%q) accepted", args)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/xmidt-org/wrpkafka/publisher"
+)
+
+// defaultConfig is the built-in configuration: the routing of a Talaria-like
+// deployment, so the bench needs no file.
+func defaultConfig() publisher.Config {
+	return publisher.Config{
+		Workers:         8,
+		QueueSize:       4096,
+		ShutdownTimeout: 30 * time.Second,
+		TopicMap: []publisher.TopicRoute{
+			{Pattern: "device-status", Topic: "device-lifecycle"},
+			{Pattern: "qos-*", Topics: []string{"qos-shard-0", "qos-shard-1", "qos-shard-2"}, ShardBy: "deviceid"},
+			{
+				Pattern:  "iot-*",
+				Topics:   []string{"iot-east", "iot-west", "iot-central"},
+				ShardBy:  "metadata:region",
+				ShardMap: map[string]string{"east": "iot-east", "west": "iot-west", "central": "iot-central"},
+			},
+			{Pattern: "telemetry*", IgnoreCase: true, Topics: []string{"telemetry-0", "telemetry-1"}, ShardBy: "roundrobin"},
+			{Pattern: "*", Topic: "device-events"},
+		},
+		Headers: map[string]string{
+			"src":               "wrp.Source",
+			"dst":               "wrp.Destination",
+			"X-Source-Instance": "talaria-1",
+			"region":            "us-east-1",
+		},
+		MaxBufferedRecords: 10000,
+		CompressionCodec:   publisher.CompressionSnappy,
+		Acks:               publisher.AcksAll,
+	}
+}
+
+// loadConfig reads a YAML file holding either a publisher configuration or
+// a document whose kafka key holds one, as a Talaria configuration does.
+func loadConfig(path string) (publisher.Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return publisher.Config{}, err
+	}
+
+	var wrapped struct {
+		Kafka *publisher.Config `yaml:"kafka"`
+	}
+	if err := yaml.Unmarshal(data, &wrapped); err != nil {
+		return publisher.Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if wrapped.Kafka != nil {
+		return *wrapped.Kafka, nil
+	}
+
+	var cfg publisher.Config
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		return publisher.Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
