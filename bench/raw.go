@@ -82,11 +82,7 @@ func runRaw(o options, cfg publisher.Config, topics []string, w *workload) (*pha
 // prepareRecords routes and encodes every message with wrpkafka's router,
 // as the library would.
 func prepareRecords(cfg publisher.Config, w *workload) ([][]*kgo.Record, error) {
-	specs := make([]router.Spec, len(cfg.TopicMap))
-	for i, r := range cfg.TopicMap {
-		specs[i] = router.Spec{Pattern: r.Pattern, IgnoreCase: r.IgnoreCase, Topic: r.Topic, Topics: r.Topics, ShardBy: r.ShardBy, ShardMap: r.ShardMap}
-	}
-	table, err := router.Compile(specs)
+	table, err := router.Compile(cfg.TopicMap)
 	if err != nil {
 		return nil, err
 	}

@@ -150,35 +150,10 @@ type Config struct {
 	StartTimeout time.Duration `json:"startTimeout,omitempty" yaml:"startTimeout,omitempty"`
 }
 
-// TopicRoute maps event types matching Pattern to one topic, or to several
-// topics with a shard strategy.
-type TopicRoute struct {
-	// Pattern is a glob over the event type, with path.Match syntax: *
-	// matches any run of characters, ? one character, [a-z] a class.
-	Pattern string `json:"pattern" yaml:"pattern"`
-
-	// IgnoreCase matches Pattern without regard to letter case.
-	IgnoreCase bool `json:"ignoreCase,omitempty" yaml:"ignoreCase,omitempty"`
-
-	// Topic is the single target topic. Set either Topic, or Topics with
-	// ShardBy.
-	Topic string `json:"topic,omitempty" yaml:"topic,omitempty"`
-
-	// Topics are the target topics when ShardBy picks one of them.
-	Topics []string `json:"topics,omitempty" yaml:"topics,omitempty"`
-
-	// ShardBy picks one of Topics: roundrobin (rotate), deviceid (hash of
-	// the partition key, so a device always lands on one topic) or
-	// metadata:<field> (hash of that metadata value; round-robin when the
-	// field is missing or empty). Hashing spreads values over the topics;
-	// it does not map a value to the topic of the same name.
-	ShardBy string `json:"shardBy,omitempty" yaml:"shardBy,omitempty"`
-
-	// ShardMap pins metadata values to topics for a metadata:<field>
-	// route, for example east: iot-east. Each topic must be one of Topics.
-	// Values not in the map are hashed.
-	ShardMap map[string]string `json:"shardMap,omitempty" yaml:"shardMap,omitempty"`
-}
+// TopicRoute is one entry of topicMap: a glob over the event type and the
+// topic, or the topics and shard strategy, it routes to. See router.Spec for
+// the fields and the rules they must follow.
+type TopicRoute = router.Spec
 
 // resolved is the configuration with defaults applied and parts compiled.
 type resolved struct {
@@ -206,7 +181,7 @@ func (c *Config) resolve() (*resolved, error) {
 		return nil, fmt.Errorf("topicMap is empty: add at least one route, such as pattern \"*\" with a topic")
 	}
 
-	table, err := router.Compile(routeSpecs(c.TopicMap))
+	table, err := router.Compile(c.TopicMap)
 	if err != nil {
 		return nil, err
 	}
@@ -288,21 +263,6 @@ func (c *Config) kafkaSettings() (kafka.Settings, error) {
 		return s, err
 	}
 	return s, nil
-}
-
-func routeSpecs(routes []TopicRoute) []router.Spec {
-	specs := make([]router.Spec, len(routes))
-	for i, r := range routes {
-		specs[i] = router.Spec{
-			Pattern:    r.Pattern,
-			IgnoreCase: r.IgnoreCase,
-			Topic:      r.Topic,
-			Topics:     r.Topics,
-			ShardBy:    r.ShardBy,
-			ShardMap:   r.ShardMap,
-		}
-	}
-	return specs
 }
 
 func positiveOr(v, def int) int {

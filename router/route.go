@@ -43,21 +43,21 @@ type Spec struct {
 	Pattern string `json:"pattern" yaml:"pattern"`
 
 	// IgnoreCase matches Pattern without regard to case.
-	IgnoreCase bool `json:"ignoreCase" yaml:"ignoreCase"`
+	IgnoreCase bool `json:"ignoreCase,omitempty" yaml:"ignoreCase,omitempty"`
 
 	// Topic is the only topic of a single-topic route.
-	Topic string `json:"topic" yaml:"topic"`
+	Topic string `json:"topic,omitempty" yaml:"topic,omitempty"`
 
 	// Topics are the shard topics of a sharded route, without duplicates.
-	Topics []string `json:"topics" yaml:"topics"`
+	Topics []string `json:"topics,omitempty" yaml:"topics,omitempty"`
 
 	// ShardBy chooses among Topics: "roundrobin", "deviceid" or
 	// "metadata:<field>".
-	ShardBy string `json:"shardBy" yaml:"shardBy"`
+	ShardBy string `json:"shardBy,omitempty" yaml:"shardBy,omitempty"`
 
 	// ShardMap maps metadata values to topics of Topics. It is allowed only
 	// with ShardBy "metadata:<field>".
-	ShardMap map[string]string `json:"shardMap" yaml:"shardMap"`
+	ShardMap map[string]string `json:"shardMap,omitempty" yaml:"shardMap,omitempty"`
 }
 
 // Strategy is the rule by which a route chooses its topic: a single topic,
