@@ -3,9 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/goleak"
 )
 
@@ -57,6 +59,35 @@ kafka:
 	}
 
 	o, err := parseFlags([]string{"-config", path, "-n", "500", "-devices", "50", "-progress", "0", "-raw=false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run(o); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadConfigRejectsUnknownKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(path, []byte("kafka:\n  queue_size: 10\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadConfig(path); err == nil {
+		t.Error("a misspelled key was accepted")
+	}
+}
+
+// Both phases write to one cluster when it is given with -brokers, so the
+// verification must skip the raw phase's records.
+func TestRunSharedBrokers(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+
+	brokers := strings.Join(cluster.ListenAddrs(), ",")
+	o, err := parseFlags([]string{"-brokers", brokers, "-n", "2000", "-devices", "100", "-progress", "0", "-partitions", "3"})
 	if err != nil {
 		t.Fatal(err)
 	}

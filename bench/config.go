@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"time"
@@ -43,25 +44,36 @@ func defaultConfig() publisher.Config {
 
 // loadConfig reads a YAML file holding either a publisher configuration or
 // a document whose kafka key holds one, as a Talaria configuration does.
+// Unknown keys are errors, so a misspelled key does not go unnoticed.
 func loadConfig(path string) (publisher.Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return publisher.Config{}, err
 	}
 
-	var wrapped struct {
-		Kafka *publisher.Config `yaml:"kafka"`
-	}
-	if err := yaml.Unmarshal(data, &wrapped); err != nil {
+	var probe map[string]any
+	if err := yaml.Unmarshal(data, &probe); err != nil {
 		return publisher.Config{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if wrapped.Kafka != nil {
-		return *wrapped.Kafka, nil
 	}
 
 	var cfg publisher.Config
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
+	if _, wrapped := probe["kafka"]; wrapped {
+		var doc struct {
+			Kafka publisher.Config `yaml:"kafka"`
+		}
+		err = decodeStrict(data, &doc)
+		cfg = doc.Kafka
+	} else {
+		err = decodeStrict(data, &cfg)
+	}
+	if err != nil {
 		return publisher.Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+func decodeStrict(data []byte, out any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	return dec.Decode(out)
 }

@@ -12,10 +12,15 @@ import (
 	"github.com/xmidt-org/wrpkafka/router"
 )
 
+// rawPhaseHeader marks records of the raw phase, so verification skips them
+// when both phases write to the same brokers.
+const rawPhaseHeader = "wrpkafka-bench-phase"
+
 // runRaw publishes the same traffic with franz-go alone: topic, key, headers
 // and value of every record are computed before the clock starts, so the
 // figure is the limit wrpkafka's own work is measured against. The client
-// uses the same buffer, compression, acks and linger as the library.
+// uses the configuration's buffer, compression, acks and linger, and in
+// -mode sync each producer waits for every record as ProduceSync does.
 func runRaw(o options, cfg publisher.Config, topics []string, w *workload) (*phaseResult, error) {
 	groups, err := prepareRecords(cfg, w)
 	if err != nil {
@@ -28,17 +33,11 @@ func runRaw(o options, cfg publisher.Config, topics []string, w *workload) (*pha
 	}
 	defer c.close()
 
-	maxBuffered := cfg.MaxBufferedRecords
-	if maxBuffered <= 0 {
-		maxBuffered = publisher.DefaultMaxBufferedRecords
+	opts, err := rawOptions(cfg)
+	if err != nil {
+		return nil, err
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.brokers...),
-		kgo.MaxBufferedRecords(maxBuffered),
-		kgo.ProducerBatchCompression(kgo.SnappyCompression()),
-		kgo.ProducerLinger(0),
-		kgo.DisableClientMetrics(),
-	)
+	cl, err := kgo.NewClient(append(opts, kgo.SeedBrokers(c.brokers...))...)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +51,7 @@ func runRaw(o options, cfg publisher.Config, topics []string, w *workload) (*pha
 		mu sync.Mutex
 		wg sync.WaitGroup
 	)
-	promise := func(r *kgo.Record, err error) {
+	record := func(err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -61,11 +60,16 @@ func runRaw(o options, cfg publisher.Config, topics []string, w *workload) (*pha
 		}
 		res.succeeded++
 	}
+	promise := func(_ *kgo.Record, err error) { record(err) }
 
 	start := time.Now()
 	for _, records := range groups {
 		wg.Go(func() {
 			for _, r := range records {
+				if o.mode == "sync" {
+					record(cl.ProduceSync(context.Background(), r).FirstErr())
+					continue
+				}
 				cl.Produce(context.Background(), r, promise)
 			}
 		})
@@ -77,6 +81,49 @@ func runRaw(o options, cfg publisher.Config, topics []string, w *workload) (*pha
 	res.elapsed = time.Since(start)
 	res.accepted = w.total
 	return res, nil
+}
+
+// rawOptions maps the producer settings of cfg onto franz-go options, with
+// the same defaults the publisher applies.
+func rawOptions(cfg publisher.Config) ([]kgo.Opt, error) {
+	maxBuffered := cfg.MaxBufferedRecords
+	if maxBuffered <= 0 {
+		maxBuffered = publisher.DefaultMaxBufferedRecords
+	}
+	opts := []kgo.Opt{
+		kgo.MaxBufferedRecords(maxBuffered),
+		kgo.ProducerLinger(max(cfg.Linger, 0)),
+		kgo.DisableClientMetrics(),
+	}
+	if cfg.MaxBufferedBytes > 0 {
+		opts = append(opts, kgo.MaxBufferedBytes(cfg.MaxBufferedBytes))
+	}
+
+	switch cfg.CompressionCodec {
+	case "", publisher.CompressionSnappy:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.SnappyCompression()))
+	case publisher.CompressionGzip:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.GzipCompression()))
+	case publisher.CompressionLz4:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
+	case publisher.CompressionZstd:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
+	case publisher.CompressionNone:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
+	default:
+		return nil, fmt.Errorf("compressionCodec %q is invalid", cfg.CompressionCodec)
+	}
+
+	switch cfg.Acks {
+	case "", publisher.AcksAll:
+	case publisher.AcksLeader:
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	case publisher.AcksNone:
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+	default:
+		return nil, fmt.Errorf("acks %q is invalid", cfg.Acks)
+	}
+	return opts, nil
 }
 
 // prepareRecords routes and encodes every message with wrpkafka's router,
@@ -113,6 +160,7 @@ func prepareRecords(cfg publisher.Config, w *workload) ([][]*kgo.Record, error) 
 				return nil, err
 			}
 			r := &kgo.Record{Topic: decision.Topic, Value: value, Headers: headers.Append(nil, m)}
+			r.Headers = append(r.Headers, kgo.RecordHeader{Key: rawPhaseHeader, Value: []byte("raw")})
 			if key != "" {
 				r.Key = []byte(key)
 			}

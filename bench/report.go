@@ -16,8 +16,12 @@ func report(o options, cfg publisher.Config, lib, raw *phaseResult) {
 	fmt.Printf("  cluster:     %s\n", lib.cluster)
 	fmt.Printf("  throughput:  %.0f msgs/s over %s\n", lib.rate(), lib.elapsed.Round(time.Millisecond))
 	if raw != nil {
-		fmt.Printf("  raw franz-go: %.0f msgs/s over %s on a fresh cluster of the same kind; wrpkafka/raw = %.2f\n",
-			raw.rate(), raw.elapsed.Round(time.Millisecond), lib.rate()/raw.rate())
+		where := "the same brokers"
+		if len(o.brokers) == 0 {
+			where = "a fresh embedded cluster"
+		}
+		fmt.Printf("  raw franz-go: %.0f msgs/s over %s on %s; wrpkafka/raw = %.2f\n",
+			raw.rate(), raw.elapsed.Round(time.Millisecond), where, lib.rate()/raw.rate())
 	}
 	if len(lib.latencies) > 0 {
 		slices.Sort(lib.latencies)

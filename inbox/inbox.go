@@ -8,7 +8,7 @@
 // order of the calls; items of different lanes have no order between them.
 //
 // Capacity is split evenly over the lanes, so one busy lane can be full while
-// others have room. Memory is bounded by the capacity given to New.
+// others have room. Each lane holds at least one item.
 package inbox
 
 import (
@@ -42,26 +42,28 @@ type Inbox[T any] struct {
 	closed bool
 }
 
-// New returns an Inbox with the given number of lanes and a total capacity
-// split evenly over them, rounded up so every lane holds at least one item.
-// It panics if lanes < 1, because a publisher without workers is a
-// programming error that validation rules out earlier.
+// New returns an Inbox with the given number of lanes and total capacity.
+// The capacity is split as evenly as possible, so lanes differ by at most
+// one item, but every lane holds at least one: with fewer items than lanes,
+// the total is the number of lanes. It panics if lanes < 1, because a
+// publisher without workers is a programming error that validation rules
+// out earlier.
 func New[T any](lanes, capacity int) *Inbox[T] {
 	if lanes < 1 {
 		panic("inbox: lanes must be at least 1")
-	}
-
-	perLane := (capacity + lanes - 1) / lanes
-	if perLane < 1 {
-		perLane = 1
 	}
 
 	q := &Inbox[T]{
 		lanes:   make([]chan T, lanes),
 		closing: make(chan struct{}),
 	}
+	perLane, extra := capacity/lanes, capacity%lanes
 	for i := range q.lanes {
-		q.lanes[i] = make(chan T, perLane)
+		size := perLane
+		if i < extra {
+			size++
+		}
+		q.lanes[i] = make(chan T, max(size, 1))
 	}
 	return q
 }
@@ -134,7 +136,11 @@ func (q *Inbox[T]) Len() int {
 
 // Cap returns the total capacity over all lanes.
 func (q *Inbox[T]) Cap() int {
-	return len(q.lanes) * cap(q.lanes[0])
+	n := 0
+	for _, lane := range q.lanes {
+		n += cap(lane)
+	}
+	return n
 }
 
 // Close stops admission and closes every lane after the items already in it.

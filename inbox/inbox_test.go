@@ -19,9 +19,14 @@ func TestNewSplitsCapacity(t *testing.T) {
 	if got := q.Lanes(); got != 4 {
 		t.Fatalf("Lanes() = %d, want 4", got)
 	}
-	// 10 over 4 lanes rounds up to 3 per lane.
-	if got := q.Cap(); got != 12 {
-		t.Fatalf("Cap() = %d, want 12", got)
+	// 10 over 4 lanes: two lanes of 3, two of 2.
+	if got := q.Cap(); got != 10 {
+		t.Fatalf("Cap() = %d, want 10", got)
+	}
+	for i, want := range []int{3, 3, 2, 2} {
+		if got := cap(q.lanes[i]); got != want {
+			t.Errorf("lane %d holds %d, want %d", i, got, want)
+		}
 	}
 
 	tiny := New[int](8, 0)

@@ -11,10 +11,15 @@ import (
 // Client produces records with franz-go. All methods are safe for concurrent
 // use.
 type Client struct {
-	cl              *kgo.Client
-	brokers         string
-	maxBuffered     int
-	maxMessageBytes int
+	cl          *kgo.Client
+	brokers     string
+	maxBuffered int
+	acksNone    bool
+
+	// recordLimit is the largest record franz-go accepts, in bytes, and
+	// limitSetting names the setting it comes from.
+	recordLimit  int
+	limitSetting string
 }
 
 // NewClient builds a franz-go client from validated settings. It does not
@@ -29,12 +34,20 @@ func NewClient(s Settings) (*Client, error) {
 		return nil, fmt.Errorf("creating the franz-go client: %w", err)
 	}
 
-	return &Client{
-		cl:              cl,
-		brokers:         strings.Join(s.Brokers, ","),
-		maxBuffered:     s.MaxBufferedRecords,
-		maxMessageBytes: int(s.MaxMessageBytes),
-	}, nil
+	c := &Client{
+		cl:           cl,
+		brokers:      strings.Join(s.Brokers, ","),
+		maxBuffered:  s.MaxBufferedRecords,
+		acksNone:     s.Acks == AcksNone,
+		recordLimit:  int(s.MaxMessageBytes),
+		limitSetting: "maxMessageBytes",
+	}
+	// franz-go fails a record larger than the whole byte buffer at once.
+	if s.MaxBufferedBytes > 0 && s.MaxBufferedBytes < c.recordLimit {
+		c.recordLimit = s.MaxBufferedBytes
+		c.limitSetting = "maxBufferedBytes"
+	}
+	return c, nil
 }
 
 // Ping waits until a broker answers a metadata request or ctx ends. The
@@ -84,10 +97,17 @@ func (c *Client) Buffered() (current, maximum int) {
 	return int(c.cl.BufferedProduceRecords()), c.maxBuffered
 }
 
-// MaxMessageBytes returns the largest record batch franz-go builds, which
-// bounds the size of a single record.
-func (c *Client) MaxMessageBytes() int {
-	return c.maxMessageBytes
+// RecordLimit returns the largest record franz-go accepts, in bytes, and the
+// name of the setting that sets it: maxMessageBytes, or maxBufferedBytes
+// when that is smaller.
+func (c *Client) RecordLimit() (bytes int, setting string) {
+	return c.recordLimit, c.limitSetting
+}
+
+// AcksNone reports whether the broker sends no acknowledgement, in which
+// case franz-go reports no real offsets.
+func (c *Client) AcksNone() bool {
+	return c.acksNone
 }
 
 // Raw returns the underlying franz-go client, for tests and tools that need

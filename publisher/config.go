@@ -2,7 +2,10 @@ package publisher
 
 import (
 	"fmt"
+	"net"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xmidt-org/wrpkafka/kafka"
@@ -47,14 +50,15 @@ const (
 	DefaultClientID           = "wrpkafka"
 
 	// defaultMetadataMinAge is shorter than franz-go's 5 s because retries
-	// after a leader change wait for the next metadata refresh; with 5 s a
+	// after a leader change wait for the next metadata refresh. With 5 s, a
 	// leader move stalled a partition for seconds.
 	defaultMetadataMinAge = 500 * time.Millisecond
 )
 
-// Config is the publisher configuration, loadable from YAML or JSON with
-// camelCase keys. It holds data only; the logger and metric callbacks are
-// options of New.
+// Config is the publisher configuration, loadable from YAML with camelCase
+// keys; durations are written like 250ms or 5s. The json tags use the same
+// keys, but encoding/json reads a time.Duration only as integer nanoseconds.
+// Config holds data only; the logger and metric callbacks are options of New.
 //
 // Numeric fields treat zero as "use the default". Negative values have the
 // meaning documented on each field; none of them is an error.
@@ -93,7 +97,9 @@ type Config struct {
 	Workers int `json:"workers,omitempty" yaml:"workers,omitempty"`
 
 	// QueueSize is the inbox capacity in messages, split evenly over the
-	// lanes. Default 10000.
+	// lanes. Every lane holds at least one message, so with fewer messages
+	// than workers the capacity is the number of workers. Default 10000, at
+	// most 16777216.
 	QueueSize int `json:"queueSize,omitempty" yaml:"queueSize,omitempty"`
 
 	// MaxBufferedRecords bounds the records franz-go holds before Produce
@@ -130,14 +136,22 @@ type Config struct {
 	// negative) for no retries.
 	MaxRetries int `json:"maxRetries,omitempty" yaml:"maxRetries,omitempty"`
 
-	// RequestTimeout bounds one produce request. Default (0 or negative)
-	// 10s; at least 100ms.
+	// RequestTimeout is how long the broker may take to process a produce
+	// request; it is sent in the request. The client drops the connection
+	// when no response arrives within this plus franz-go's 10s overhead.
+	// Default (0 or negative) 10s; at least 100ms.
 	RequestTimeout time.Duration `json:"requestTimeout,omitempty" yaml:"requestTimeout,omitempty"`
 
-	// DeliveryTimeout bounds a record's time from its hand-off to franz-go
-	// to the broker's acknowledgement, retries included. Default 2m;
-	// negative means no bound (records retry until Stop); otherwise at
-	// least 1s.
+	// DeliveryTimeout bounds a record's time in franz-go, retries included,
+	// after which it fails with a timeout outcome. Default 2m; negative
+	// means no bound (records retry until Stop); otherwise at least 1s.
+	//
+	// With acks all (the idempotent producer), franz-go enforces it only
+	// while no request carrying the record awaits a response, because
+	// failing a record the broker may have stored would break the
+	// producer's sequence numbers. A broker that accepts a request and
+	// never responds therefore holds its records until it responds or Stop
+	// closes the client. ProduceSync callers bound their own wait with ctx.
 	DeliveryTimeout time.Duration `json:"deliveryTimeout,omitempty" yaml:"deliveryTimeout,omitempty"`
 
 	// ShutdownTimeout bounds how long Stop waits for buffered records to
@@ -173,9 +187,15 @@ func (c *Config) resolve() (*resolved, error) {
 		return nil, fmt.Errorf("brokers is empty: list at least one host:port")
 	}
 	for i, b := range c.Brokers {
-		if b == "" {
-			return nil, fmt.Errorf("brokers[%d] is empty: give host:port", i)
+		if err := checkBroker(b); err != nil {
+			return nil, fmt.Errorf("brokers[%d]: %w", i, err)
 		}
+	}
+	if err := checkCapacity("queueSize", c.QueueSize); err != nil {
+		return nil, err
+	}
+	if c.MaxMessageBytes > maxMaxMessageBytes {
+		return nil, fmt.Errorf("maxMessageBytes %d is too large: franz-go accepts at most %d", c.MaxMessageBytes, maxMaxMessageBytes)
 	}
 	if len(c.TopicMap) == 0 {
 		return nil, fmt.Errorf("topicMap is empty: add at least one route, such as pattern \"*\" with a topic")
@@ -220,7 +240,7 @@ func (c *Config) kafkaSettings() (kafka.Settings, error) {
 		ClientID:           c.ClientID,
 		MaxBufferedRecords: positiveOr(c.MaxBufferedRecords, DefaultMaxBufferedRecords),
 		MaxBufferedBytes:   max(c.MaxBufferedBytes, 0),
-		MaxMessageBytes:    int32(min(positiveOr(c.MaxMessageBytes, DefaultMaxMessageBytes), 1<<31-1)),
+		MaxMessageBytes:    int32(positiveOr(c.MaxMessageBytes, DefaultMaxMessageBytes)),
 		Compression:        c.CompressionCodec,
 		Linger:             max(c.Linger, 0),
 		Acks:               c.Acks,
@@ -263,6 +283,36 @@ func (c *Config) kafkaSettings() (kafka.Settings, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// maxMaxMessageBytes is franz-go's upper limit for a record batch.
+const maxMaxMessageBytes = 1 << 30
+
+// maxCapacity bounds queueSize and the results capacity. Both buffers are
+// allocated up front, about 100 bytes per slot, so a typing slip such as an
+// extra few zeros would otherwise exhaust memory at Start.
+const maxCapacity = 1 << 24
+
+func checkCapacity(field string, n int) error {
+	if n > maxCapacity {
+		return fmt.Errorf("%s %d is too large: the buffer is allocated up front; use at most %d", field, n, maxCapacity)
+	}
+	return nil
+}
+
+// checkBroker rejects seed addresses franz-go would only fail on at Start.
+func checkBroker(b string) error {
+	host, port, err := net.SplitHostPort(b)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %w", b, err)
+	}
+	if host == "" || strings.ContainsAny(host, " /\t") {
+		return fmt.Errorf("%q has an invalid host: give a name or IP address without scheme or spaces, such as kafka-1:9092", b)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q has an invalid port %q: use 1 to 65535", b, port)
+	}
+	return nil
 }
 
 func positiveOr(v, def int) int {

@@ -1,8 +1,10 @@
 package publisher
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+	"gopkg.in/yaml.v3"
 )
 
 func validConfig() Config {
@@ -33,7 +36,7 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		want   string // substring of the error
 	}{
 		{"no brokers", func(c *Config) { c.Brokers = nil }, "brokers is empty"},
-		{"empty broker", func(c *Config) { c.Brokers = []string{"a:1", ""} }, "brokers[1] is empty"},
+		{"empty broker", func(c *Config) { c.Brokers = []string{"a:1", ""} }, `brokers[1]: "" is not host:port`},
 		{"no routes", func(c *Config) { c.TopicMap = nil }, "topicMap is empty"},
 		{"empty pattern", func(c *Config) { c.TopicMap = []TopicRoute{{Topic: "t"}} }, "topicMap[0]"},
 		{"bad glob", func(c *Config) { c.TopicMap = []TopicRoute{{Pattern: "[a-", Topic: "t"}} }, `"[a-"`},
@@ -230,6 +233,76 @@ func TestSASLConfigRedactsPassword(t *testing.T) {
 			t.Errorf("%s of a pointer printed the password: %s", format, out)
 		}
 	}
+}
+
+func TestSASLConfigMarshalRedactsPassword(t *testing.T) {
+	cfg := validConfig()
+	cfg.SASL = &SASLConfig{Mechanism: "PLAIN", Username: "talaria", Password: "hunter2"}
+
+	asJSON, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asYAML, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	zap.New(core).Info("config", zap.Any("kafka", cfg))
+	logged := fmt.Sprint(logs.All()[0].ContextMap())
+
+	for name, out := range map[string]string{"json": string(asJSON), "yaml": string(asYAML), "zap": logged} {
+		if strings.Contains(out, "hunter2") {
+			t.Errorf("%s output contains the password: %s", name, out)
+		}
+		if !strings.Contains(out, "talaria") {
+			t.Errorf("%s output lost the username: %s", name, out)
+		}
+	}
+}
+
+func TestNewRejectsOversizedBuffers(t *testing.T) {
+	cfg := validConfig()
+	cfg.QueueSize = 1 << 40
+	if _, err := New(WithConfig(cfg)); err == nil || !strings.Contains(err.Error(), "queueSize 1099511627776") {
+		t.Errorf("queueSize 1<<40: %v", err)
+	}
+	if _, err := New(WithConfig(validConfig()), WithResults(math.MaxInt)); err == nil {
+		t.Error("WithResults(math.MaxInt) accepted")
+	}
+	cfg = validConfig()
+	cfg.MaxMessageBytes = 5_000_000_000
+	if _, err := New(WithConfig(cfg)); err == nil || !strings.Contains(err.Error(), "5000000000") {
+		t.Errorf("maxMessageBytes 5e9: %v", err)
+	}
+}
+
+func TestNewRejectsBadBrokers(t *testing.T) {
+	for _, b := range []string{"tcp://127.0.0.1:9092", " 127.0.0.1:1", "127.0.0.1:99999", "::::", "kafka", ":9092", "kafka:port"} {
+		cfg := validConfig()
+		cfg.Brokers = []string{"ok:9092", b}
+		_, err := New(WithConfig(cfg))
+		if err == nil {
+			t.Errorf("broker %q accepted", b)
+			continue
+		}
+		if !strings.Contains(err.Error(), "brokers[1]") {
+			t.Errorf("broker %q: error %q does not name brokers[1]", b, err)
+		}
+	}
+	cfg := validConfig()
+	cfg.Brokers = []string{"kafka-1.example.com:9092", "[::1]:9093", "10.0.0.1:19092"}
+	if _, err := New(WithConfig(cfg)); err != nil {
+		t.Errorf("valid brokers rejected: %v", err)
+	}
+}
+
+func TestZeroValueDispatcher(t *testing.T) {
+	var d Dispatcher
+	if err := d.Start(); err == nil {
+		t.Error("Start on a zero Dispatcher succeeded")
+	}
+	d.Stop()
 }
 
 func TestStopBeforeStart(t *testing.T) {

@@ -24,6 +24,7 @@ type Outcome = metrics.Outcome
 // Lifecycle states of a Dispatcher.
 const (
 	stateNew int32 = iota
+	stateStarting
 	stateRunning
 	stateStopping
 	stateStopped
@@ -128,40 +129,49 @@ func rateLimited(l *zap.Logger) *zap.Logger {
 	}))
 }
 
+// errNotCreated is returned by Start on a Dispatcher that New did not
+// create.
+var errNotCreated = errors.New("wrpkafka: Dispatcher was not created with New")
+
 // Start connects to Kafka, waiting up to the configured startTimeout for a
 // broker to respond, and then accepts messages. See StartContext.
 func (d *Dispatcher) Start() error {
+	if d.resolved == nil {
+		return errNotCreated
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.resolved.startTimeout)
 	defer cancel()
 	return d.StartContext(ctx)
 }
 
-// StartContext connects to Kafka, waiting until a broker answers or ctx
+// StartContext connects to Kafka, waiting until a broker responds or ctx
 // ends, and then accepts messages. When it fails, nothing keeps running and
-// Start may be called again. Calling it on a started or stopped Dispatcher
-// is an error.
+// Start may be called again. Calling it on a started or stopped Dispatcher,
+// or while another Start runs, is an error. A Stop during Start ends the wait
+// and makes Start return ErrStopped.
 func (d *Dispatcher) StartContext(ctx context.Context) error {
+	if d.resolved == nil {
+		return errNotCreated
+	}
+	if err := d.beginStart(); err != nil {
+		return err
+	}
+
+	client, err := d.connect(ctx)
+	if err != nil {
+		d.abortStart()
+		return fmt.Errorf("wrpkafka: Start: %w", err)
+	}
+
 	d.lifecycle.Lock()
 	defer d.lifecycle.Unlock()
-
-	switch d.state.Load() {
-	case stateRunning:
-		return errors.New("wrpkafka: Start: already started")
-	case stateStopping, stateStopped:
+	if d.state.Load() != stateStarting {
+		// Stop began while this Start waited for the broker.
+		client.Close()
 		return ErrStopped
 	}
 
 	r := d.resolved
-	client, err := kafka.NewClient(r.settings)
-	if err != nil {
-		return fmt.Errorf("wrpkafka: Start: %w", err)
-	}
-	if err := client.Ping(ctx); err != nil {
-		client.Close()
-		return fmt.Errorf("wrpkafka: Start: %w", err)
-	}
-	d.warnMissingTopics(ctx, client)
-
 	q := inbox.New[workers.Job](r.workers, r.queueSize)
 	pool := workers.Start(workers.Config{
 		Inbox:    q,
@@ -170,7 +180,6 @@ func (d *Dispatcher) StartContext(ctx context.Context) error {
 		Deliver:  d.deliver,
 		Logger:   d.logger,
 	})
-
 	d.run.Store(&running{client: client, inbox: q, pool: pool})
 	d.state.Store(stateRunning)
 
@@ -184,9 +193,68 @@ func (d *Dispatcher) StartContext(ctx context.Context) error {
 	return nil
 }
 
+// beginStart moves the state from new to starting.
+func (d *Dispatcher) beginStart() error {
+	d.lifecycle.Lock()
+	defer d.lifecycle.Unlock()
+
+	switch d.state.Load() {
+	case stateStarting:
+		return errors.New("wrpkafka: Start: another Start is in progress")
+	case stateRunning:
+		return errors.New("wrpkafka: Start: already started")
+	case stateStopping, stateStopped:
+		return ErrStopped
+	}
+	d.state.Store(stateStarting)
+	return nil
+}
+
+// abortStart returns a failed Start to the new state, unless Stop began.
+func (d *Dispatcher) abortStart() {
+	d.lifecycle.Lock()
+	defer d.lifecycle.Unlock()
+	if d.state.Load() == stateStarting {
+		d.state.Store(stateNew)
+	}
+}
+
+// connect builds the client and waits for a broker, without holding the
+// lifecycle lock, so Stop can end the wait.
+func (d *Dispatcher) connect(ctx context.Context) (*kafka.Client, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-d.stopping:
+			// Stop began: give up waiting for the broker.
+			cancel()
+		case <-ctx.Done():
+			// Start finished or its context ended.
+		}
+	}()
+
+	client, err := kafka.NewClient(d.resolved.settings)
+	if err != nil {
+		return nil, err
+	}
+	if err := client.Ping(ctx); err != nil {
+		client.Close()
+		if d.state.Load() != stateStarting {
+			return nil, ErrStopped
+		}
+		return nil, err
+	}
+	d.warnMissingTopics(ctx, client)
+	return client, nil
+}
+
 // Stop stops the Dispatcher within the configured shutdownTimeout. See
 // StopContext.
 func (d *Dispatcher) Stop() {
+	if d.resolved == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.resolved.shutdownTimeout)
 	defer cancel()
 	d.StopContext(ctx)
@@ -203,6 +271,9 @@ func (d *Dispatcher) Stop() {
 // Stop return ErrStopped. StopContext is safe to call more than once and
 // concurrently with publishing calls; later calls wait for the first.
 func (d *Dispatcher) StopContext(ctx context.Context) {
+	if d.resolved == nil {
+		return
+	}
 	d.lifecycle.Lock()
 	state := d.state.Load()
 	if state == stateStopping || state == stateStopped {

@@ -19,10 +19,19 @@ var (
 	ErrStopped = errors.New("wrpkafka: publisher is stopped")
 
 	// ErrQueueFull is returned by TryProduce when the message's inbox lane,
-	// or the results channel, has no room. Retry later, raise queueSize or
-	// workers, read Results() faster, or call Produce to wait for room.
+	// or the results channel, has no room, and by Produce and ProduceSync
+	// when their context ended while they waited for room; then the error
+	// also matches the context's error. Retry later, raise queueSize or
+	// workers, read Results() faster, or give Produce more time.
 	ErrQueueFull = errors.New("wrpkafka: queue is full")
 )
+
+// ErrAckPending is returned by ProduceSync when its context ended after the
+// message was accepted but before the broker acknowledged it. The error also
+// matches the context's error. Unlike the errors above, it means the message
+// was accepted: it is still being published, and its outcome arrives on the
+// metric callbacks and Results().
+var ErrAckPending = errors.New("wrpkafka: acknowledgement still pending")
 
 // errResultsFull is ErrQueueFull with the reason that unread outcomes fill
 // the results channel. It is built once so rejections do not allocate.

@@ -76,6 +76,9 @@ func WithResults(capacity int) Option {
 		if capacity < 1 {
 			return fmt.Errorf("WithResults: capacity %d is invalid: use at least 1", capacity)
 		}
+		if err := checkCapacity("WithResults: capacity", capacity); err != nil {
+			return err
+		}
 		d.resultsCapacity = capacity
 		return nil
 	})

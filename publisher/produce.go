@@ -21,8 +21,13 @@ import (
 //
 // ctx bounds only the wait for room: once accepted, the message is produced
 // under the publisher's own context, so cancelling ctx never fails it or any
-// other message. A non-nil error means the message was not accepted and
-// gets no outcome: ErrNilMessage, ErrNotStarted, ErrStopped, or ctx's error.
+// other message. A context that has already ended is rejected at once. A
+// non-nil error means the message was not accepted and gets no outcome:
+// ErrNilMessage, ErrNotStarted, ErrStopped, ErrQueueFull (the wait for room
+// ended), or the context's error.
+//
+// The message must not be modified after Produce returns nil until its
+// outcome arrives, because a worker reads it to build the record.
 //
 // Messages of one device (same partition key) are written in the order
 // their Produce, TryProduce or ProduceSync calls returned.
@@ -34,18 +39,26 @@ func (d *Dispatcher) Produce(ctx context.Context, msg *wrp.Message) error {
 // TryProduce queues msg like Produce but never waits: when the message's
 // inbox lane or the results channel has no room it returns ErrQueueFull at
 // once. If franz-go's own buffer is full when a worker reaches the message,
-// the message gets a buffer_full outcome instead of waiting. ctx is not
-// used for waiting and never reaches franz-go.
+// the message gets a buffer_full outcome instead of waiting. ctx is checked
+// once and never reaches franz-go.
 func (d *Dispatcher) TryProduce(ctx context.Context, msg *wrp.Message) error {
 	_, err := d.admit(ctx, msg, metrics.ModeTryProduce)
 	return err
 }
 
-// ProduceSync queues msg like Produce and waits for its outcome: nil when the
-// broker acknowledged the record, otherwise the routing, encoding or broker
-// error. When ctx ends first it returns ctx's error; the message stays
-// accepted and its real outcome still reaches the callbacks and Results().
+// ProduceSync queues msg like Produce and waits for its outcome. It returns:
+//
+//   - nil when the broker acknowledged the record;
+//   - the outcome's error when routing, encoding or the broker failed it;
+//   - ErrAckPending, wrapping ctx's error, when ctx ended after the message
+//     was accepted: its real outcome still reaches the callbacks and
+//     Results();
+//   - an admission error as Produce does, when the message was not
+//     accepted.
 func (d *Dispatcher) ProduceSync(ctx context.Context, msg *wrp.Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	reply, err := d.admit(ctx, msg, metrics.ModeProduceSync)
 	if err != nil {
 		return err
@@ -57,7 +70,7 @@ func (d *Dispatcher) ProduceSync(ctx context.Context, msg *wrp.Message) error {
 		return o.Err
 	case <-ctx.Done():
 		// The caller stopped waiting; the outcome still arrives elsewhere.
-		return fmt.Errorf("wrpkafka: gave up waiting for the broker's acknowledgement: %w", ctx.Err())
+		return fmt.Errorf("%w: %w", ErrAckPending, ctx.Err())
 	}
 }
 
@@ -68,9 +81,14 @@ func (d *Dispatcher) admit(ctx context.Context, msg *wrp.Message, mode metrics.M
 	if msg == nil {
 		return nil, ErrNilMessage
 	}
+	if ctx == nil {
+		ctx = context.Background()
+	} else if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("wrpkafka: context ended before the call: %w", err)
+	}
 	run := d.run.Load()
 	if run == nil {
-		if d.state.Load() == stateNew {
+		if state := d.state.Load(); state == stateNew || state == stateStarting {
 			return nil, ErrNotStarted
 		}
 		return nil, ErrStopped
@@ -135,7 +153,7 @@ func admissionError(err error) error {
 	case errors.Is(err, inbox.ErrClosed), errors.Is(err, ErrStopped):
 		return ErrStopped
 	default:
-		return fmt.Errorf("wrpkafka: gave up waiting for room in the queue: %w", err)
+		return fmt.Errorf("%w: gave up waiting for room: %w", ErrQueueFull, err)
 	}
 }
 

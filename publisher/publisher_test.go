@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"reflect"
 	"slices"
 	"strings"
@@ -393,8 +395,8 @@ func TestProduceSyncContextTimeout(t *testing.T) {
 	defer cancel()
 	began := time.Now()
 	err := d.ProduceSync(ctx, messages(1, 1)[0])
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("ProduceSync with a stalled broker = %v, want DeadlineExceeded", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrAckPending) {
+		t.Fatalf("ProduceSync with a stalled broker = %v, want ErrAckPending and DeadlineExceeded", err)
 	}
 	if took := time.Since(began); took > time.Second {
 		t.Errorf("ProduceSync returned after %s, want about 100ms", took)
@@ -815,5 +817,153 @@ func TestTopicsListsRoutedTopics(t *testing.T) {
 	slices.Sort(want)
 	if got := d.Topics(); !slices.Equal(got, want) {
 		t.Errorf("Topics() = %v, want %v", got, want)
+	}
+}
+
+// A ProduceSync whose context ends must say whether its message was
+// accepted: ErrAckPending when it waits for the broker, ErrQueueFull when
+// it never got in.
+func TestProduceSyncErrorsTellAcceptance(t *testing.T) {
+	c := newCluster(t)
+	release := stallProduce(c)
+	defer release()
+
+	d := startDispatcher(t, testConfig(c), WithResults(1))
+	msgs := messages(2, 2)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	first := d.ProduceSync(ctx, msgs[0])
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	second := d.ProduceSync(ctx2, msgs[1])
+
+	if !errors.Is(first, ErrAckPending) {
+		t.Errorf("accepted message: %v, want ErrAckPending", first)
+	}
+	if !errors.Is(second, ErrQueueFull) || errors.Is(second, ErrAckPending) {
+		t.Errorf("message that found no room: %v, want ErrQueueFull only", second)
+	}
+	if !errors.Is(second, context.DeadlineExceeded) {
+		t.Errorf("message that found no room: %v, want it to match DeadlineExceeded", second)
+	}
+
+	release()
+	d.Stop()
+	n := 0
+	for range d.Results() {
+		n++
+	}
+	if n != 1 {
+		t.Errorf("got %d outcomes, want 1 for the accepted message", n)
+	}
+}
+
+func TestEndedContextRejected(t *testing.T) {
+	c := newCluster(t)
+	d := startDispatcher(t, testConfig(c), WithResults(8))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	for name, call := range map[string]func(context.Context, *wrp.Message) error{
+		"Produce": d.Produce, "TryProduce": d.TryProduce, "ProduceSync": d.ProduceSync,
+	} {
+		err := call(ctx, messages(1, 1)[0])
+		if !errors.Is(err, context.Canceled) || errors.Is(err, ErrAckPending) {
+			t.Errorf("%s with a cancelled context = %v, want a rejection matching Canceled", name, err)
+		}
+	}
+	d.Stop()
+	if _, ok := <-d.Results(); ok {
+		t.Error("a rejected message got an outcome")
+	}
+}
+
+func TestNilContextAccepted(t *testing.T) {
+	c := newCluster(t)
+	d := startDispatcher(t, testConfig(c))
+	msg := messages(1, 1)[0]
+	//nolint:staticcheck // a nil context is what this test passes on purpose
+	for name, call := range map[string]func(context.Context, *wrp.Message) error{
+		"Produce": d.Produce, "TryProduce": d.TryProduce, "ProduceSync": d.ProduceSync,
+	} {
+		if err := call(nil, msg); err != nil {
+			t.Errorf("%s with a nil context: %v", name, err)
+		}
+	}
+}
+
+// Stop during a Start that waits for a silent broker must not wait out the
+// start timeout; Start then returns ErrStopped.
+func TestStopDuringStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The accept loop is counted too, so every Go call happens while the
+	// count is above zero.
+	var conns sync.WaitGroup
+	defer func() {
+		ln.Close()
+		conns.Wait()
+	}()
+	conns.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Go(func() {
+				// Read and never respond, until the client hangs up.
+				_, _ = io.Copy(io.Discard, conn)
+				conn.Close()
+			})
+		}
+	})
+
+	cfg := validConfig()
+	cfg.Brokers = []string{ln.Addr().String()}
+	cfg.StartTimeout = 5 * time.Second
+	d, err := New(WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	started := make(chan error, 1)
+	go func() { started <- d.Start() }()
+	time.Sleep(100 * time.Millisecond)
+
+	began := time.Now()
+	d.Stop()
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("Stop during Start took %s", took)
+	}
+	select {
+	case err := <-started:
+		if !errors.Is(err, ErrStopped) {
+			t.Errorf("Start interrupted by Stop = %v, want ErrStopped", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Start did not return after Stop")
+	}
+}
+
+func TestAcksNoneReportsNoOffset(t *testing.T) {
+	c := newCluster(t)
+	cfg := testConfig(c)
+	cfg.Acks = AcksNone
+	d := startDispatcher(t, cfg, WithResults(16))
+	wait := collect(d)
+
+	for _, m := range messages(4, 1) {
+		if err := d.ProduceSync(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Stop()
+	for _, o := range wait() {
+		if o.Offset != -1 {
+			t.Errorf("acks none outcome has offset %d, want -1", o.Offset)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package publisher
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -17,22 +18,42 @@ type SASLConfig struct {
 	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
 	Mechanism string `json:"mechanism" yaml:"mechanism"`
 	Username  string `json:"username" yaml:"username"`
-	// Password is never logged or printed; String redacts it.
+	// Password is replaced by [redacted] when the settings are printed
+	// with fmt, marshaled to JSON or YAML, or logged with zap.Any, so a
+	// marshaled configuration does not carry it.
 	Password string `json:"password" yaml:"password"`
 }
 
-// String describes the settings with the password redacted, so printing a
-// Config with %v does not leak it.
-func (s SASLConfig) String() string {
-	password := ""
-	if s.Password != "" {
-		password = "[redacted]"
+// redactedPassword replaces a non-empty password in printed output.
+const redactedPassword = "[redacted]"
+
+// redacted returns a copy without methods and with the password replaced.
+func (s SASLConfig) redacted() saslFields {
+	r := saslFields(s)
+	if r.Password != "" {
+		r.Password = redactedPassword
 	}
-	return fmt.Sprintf("{mechanism:%s username:%s password:%s}", s.Mechanism, s.Username, password)
+	return r
+}
+
+// saslFields has SASLConfig's fields and tags but none of its methods, so
+// marshaling it does not recurse.
+type saslFields SASLConfig
+
+// String describes the settings with the password redacted.
+func (s SASLConfig) String() string {
+	r := s.redacted()
+	return fmt.Sprintf("{mechanism:%s username:%s password:%s}", r.Mechanism, r.Username, r.Password)
 }
 
 // GoString redacts the password for %#v as String does for %v.
 func (s SASLConfig) GoString() string { return "publisher.SASLConfig" + s.String() }
+
+// MarshalJSON encodes the settings with the password redacted.
+func (s SASLConfig) MarshalJSON() ([]byte, error) { return json.Marshal(s.redacted()) }
+
+// MarshalYAML encodes the settings with the password redacted.
+func (s SASLConfig) MarshalYAML() (any, error) { return s.redacted(), nil }
 
 // mechanism builds the franz-go SASL mechanism; nil settings mean no SASL.
 func (s *SASLConfig) mechanism() (sasl.Mechanism, error) {
@@ -103,7 +124,7 @@ func (t *TLSConfig) config() (*tls.Config, error) {
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls.caFile %q holds no PEM certificate", t.CAFile)
+			return nil, fmt.Errorf("tls.caFile %q contains no PEM certificate: give a PEM bundle of CA certificates", t.CAFile)
 		}
 		c.RootCAs = pool
 	}

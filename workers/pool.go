@@ -61,7 +61,12 @@ type Routing struct {
 type Producer interface {
 	Produce(r *kgo.Record, promise func(*kgo.Record, error))
 	TryProduce(r *kgo.Record, promise func(*kgo.Record, error))
-	MaxMessageBytes() int
+	// RecordLimit returns the largest record the producer accepts, in
+	// bytes, and the setting that sets it.
+	RecordLimit() (bytes int, setting string)
+	// AcksNone reports that the broker does not acknowledge, so offsets
+	// are unknown.
+	AcksNone() bool
 }
 
 // Deliver receives each outcome exactly once, with the job's Reply channel.

@@ -89,8 +89,9 @@ func (w *worker) handle(job *Job) {
 		record.Key = []byte(job.Key)
 	}
 
-	if size, limit := recordSize(record), w.producer.MaxMessageBytes(); size > limit {
-		err := fmt.Errorf("record for topic %q is %d bytes, over the limit of %d bytes (maxMessageBytes): shrink the payload or raise the limit on the producer and the topic", decision.Topic, size, limit)
+	size := batchSize(record)
+	if limit, setting := w.producer.RecordLimit(); size > limit {
+		err := fmt.Errorf("record for topic %q is %d bytes in its batch, over the limit of %d bytes (%s): shrink the payload, or raise %s and the topic's max.message.bytes", decision.Topic, size, limit, setting, setting)
 		w.fail(job, &o, err, metrics.ErrorTypeMessageTooLarge)
 		return
 	}
@@ -112,7 +113,9 @@ func (w *worker) complete(job *Job, o *metrics.Outcome, r *kgo.Record, err error
 	o.Latency = time.Since(job.Start)
 	if err == nil {
 		o.Partition = r.Partition
-		o.Offset = r.Offset
+		if !w.producer.AcksNone() {
+			o.Offset = r.Offset
+		}
 		w.deliver(o, job.Reply)
 		return
 	}
@@ -140,24 +143,32 @@ func newOutcome(job *Job) metrics.Outcome {
 	}
 }
 
-// describeBrokerError names the record's topic, partition and size next to
-// franz-go's error, which by itself says only what failed.
+// describeBrokerError names the record's topic and size next to franz-go's
+// error, which by itself says only what failed. It leaves the partition out
+// because a record that failed before partitioning carries none.
 func describeBrokerError(r *kgo.Record, err error) error {
 	if errors.Is(err, kgo.ErrClientClosed) {
 		return fmt.Errorf("topic %q: the publisher stopped before the broker acknowledged the record: %w", r.Topic, err)
 	}
-	if r.Partition < 0 {
-		return fmt.Errorf("topic %q, record of %d bytes: %w", r.Topic, recordSize(r), err)
-	}
-	return fmt.Errorf("topic %q partition %d, record of %d bytes: %w", r.Topic, r.Partition, recordSize(r), err)
+	return fmt.Errorf("topic %q, record of %d bytes in its batch: %w", r.Topic, batchSize(r), err)
 }
 
-// recordSize approximates the bytes a record adds to a batch: key, value and
-// headers, without the few bytes of varint framing.
-func recordSize(r *kgo.Record) int {
-	n := len(r.Key) + len(r.Value)
+// Framing of a record batch (Kafka's v2 format) that a lone record pays for,
+// as upper bounds: the batch header, and per record its length, attributes,
+// timestamp and offset deltas and the length prefixes of key, value, header
+// count and each header's key and value, as varints.
+const (
+	batchHeaderBytes   = 61
+	recordFramingBytes = 5 + 1 + 10 + 5 + 5 + 5 + 5
+	headerFramingBytes = 5 + 5
+)
+
+// batchSize returns an upper bound of the bytes a batch holding only r takes,
+// which is what franz-go compares with the batch limit.
+func batchSize(r *kgo.Record) int {
+	n := batchHeaderBytes + recordFramingBytes + len(r.Key) + len(r.Value)
 	for _, h := range r.Headers {
-		n += len(h.Key) + len(h.Value)
+		n += headerFramingBytes + len(h.Key) + len(h.Value)
 	}
 	return n
 }

@@ -55,7 +55,9 @@ func (p *fakeProducer) TryProduce(r *kgo.Record, promise func(*kgo.Record, error
 	p.Produce(r, promise)
 }
 
-func (p *fakeProducer) MaxMessageBytes() int { return p.maxBytes }
+func (p *fakeProducer) RecordLimit() (int, string) { return p.maxBytes, "maxMessageBytes" }
+
+func (p *fakeProducer) AcksNone() bool { return false }
 
 type harness struct {
 	q        *inbox.Inbox[Job]
