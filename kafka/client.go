@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -18,43 +19,51 @@ type Client struct {
 
 	// recordLimit is the largest record franz-go accepts, in bytes, and
 	// limitSetting names the setting it comes from.
-	recordLimit  int
-	limitSetting string
+	recordLimit     int
+	limitSetting    string
+	maxMessageBytes int
+
+	// topicLimits maps topics to their max.message.bytes where that is
+	// below recordLimit. LoadTopicLimits stores it before the first record
+	// is produced.
+	topicLimits atomic.Pointer[map[string]int]
 }
 
 // NewClient builds a franz-go client from validated settings. It does not
-// connect: franz-go dials lazily, and Ping checks that a broker answers.
+// connect: franz-go dials lazily, and Ping checks that a broker responds.
 func NewClient(s Settings) (*Client, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 
-	cl, err := kgo.NewClient(s.options()...)
-	if err != nil {
-		return nil, fmt.Errorf("creating the franz-go client: %w", err)
-	}
-
 	c := &Client{
-		cl:           cl,
-		brokers:      strings.Join(s.Brokers, ","),
-		maxBuffered:  s.MaxBufferedRecords,
-		acksNone:     s.Acks == AcksNone,
-		recordLimit:  int(s.MaxMessageBytes),
-		limitSetting: "maxMessageBytes",
+		brokers:         strings.Join(s.Brokers, ","),
+		maxBuffered:     s.MaxBufferedRecords,
+		acksNone:        s.Acks == AcksNone,
+		recordLimit:     int(s.MaxMessageBytes),
+		limitSetting:    "maxMessageBytes",
+		maxMessageBytes: int(s.MaxMessageBytes),
 	}
 	// franz-go fails a record larger than the whole byte buffer at once.
 	if s.MaxBufferedBytes > 0 && s.MaxBufferedBytes < c.recordLimit {
 		c.recordLimit = s.MaxBufferedBytes
 		c.limitSetting = "maxBufferedBytes"
 	}
+
+	opts := append(s.options(), kgo.ProducerBatchMaxBytesFn(c.batchLimit))
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating the franz-go client: %w", err)
+	}
+	c.cl = cl
 	return c, nil
 }
 
-// Ping waits until a broker answers a metadata request or ctx ends. The
+// Ping waits until a broker responds to a metadata request or ctx ends. The
 // error names the brokers tried and keeps franz-go's cause.
 func (c *Client) Ping(ctx context.Context) error {
 	if err := c.cl.Ping(ctx); err != nil {
-		return fmt.Errorf("no broker of %s answered: %w", c.brokers, err)
+		return fmt.Errorf("no broker of %s responded: %w", c.brokers, err)
 	}
 	return nil
 }
@@ -97,11 +106,28 @@ func (c *Client) Buffered() (current, maximum int) {
 	return int(c.cl.BufferedProduceRecords()), c.maxBuffered
 }
 
-// RecordLimit returns the largest record franz-go accepts, in bytes, and the
-// name of the setting that sets it: maxMessageBytes, or maxBufferedBytes
-// when that is smaller.
-func (c *Client) RecordLimit() (bytes int, setting string) {
+// RecordLimit returns the largest record the producer sends to topic, in
+// bytes, and the setting that sets it: maxMessageBytes, maxBufferedBytes, or
+// the topic's max.message.bytes, whichever is smallest.
+func (c *Client) RecordLimit(topic string) (bytes int, setting string) {
+	if limits := c.topicLimits.Load(); limits != nil {
+		if limit, ok := (*limits)[topic]; ok {
+			return limit, "the topic's max.message.bytes"
+		}
+	}
 	return c.recordLimit, c.limitSetting
+}
+
+// batchLimit returns the batch size limit of a topic for franz-go:
+// maxMessageBytes, or the topic's max.message.bytes when smaller. franz-go
+// calls it once per partition, when it first produces to it.
+func (c *Client) batchLimit(topic string) int32 {
+	if limits := c.topicLimits.Load(); limits != nil {
+		if limit, ok := (*limits)[topic]; ok && limit < c.maxMessageBytes {
+			return int32(limit)
+		}
+	}
+	return int32(c.maxMessageBytes)
 }
 
 // AcksNone reports whether the broker sends no acknowledgement, in which

@@ -146,7 +146,6 @@ func (s *Settings) options() []kgo.Opt {
 		kgo.WithLogger(s.Logger),
 		kgo.MaxBufferedRecords(s.MaxBufferedRecords),
 		kgo.MaxBufferedBytes(s.MaxBufferedBytes),
-		kgo.ProducerBatchMaxBytes(s.MaxMessageBytes),
 		kgo.ProducerBatchCompression(codec),
 		kgo.ProducerLinger(s.Linger),
 		kgo.RequiredAcks(acks),

@@ -245,7 +245,7 @@ func (d *Dispatcher) connect(ctx context.Context) (*kafka.Client, error) {
 		}
 		return nil, err
 	}
-	d.warnMissingTopics(ctx, client)
+	d.checkTopics(ctx, client)
 	return client, nil
 }
 

@@ -61,9 +61,9 @@ type Routing struct {
 type Producer interface {
 	Produce(r *kgo.Record, promise func(*kgo.Record, error))
 	TryProduce(r *kgo.Record, promise func(*kgo.Record, error))
-	// RecordLimit returns the largest record the producer accepts, in
-	// bytes, and the setting that sets it.
-	RecordLimit() (bytes int, setting string)
+	// RecordLimit returns the largest record the producer sends to topic,
+	// in bytes, and the setting that sets it.
+	RecordLimit(topic string) (bytes int, setting string)
 	// AcksNone reports that the broker does not acknowledge, so offsets
 	// are unknown.
 	AcksNone() bool

@@ -90,8 +90,8 @@ func (w *worker) handle(job *Job) {
 	}
 
 	size := batchSize(record)
-	if limit, setting := w.producer.RecordLimit(); size > limit {
-		err := fmt.Errorf("record for topic %q is %d bytes in its batch, over the limit of %d bytes (%s): shrink the payload, or raise %s and the topic's max.message.bytes", decision.Topic, size, limit, setting, setting)
+	if limit, setting := w.producer.RecordLimit(decision.Topic); size > limit {
+		err := fmt.Errorf("record for topic %q is %d bytes in its batch, over the limit of %d bytes set by %s: shrink the payload or raise the limit", decision.Topic, size, limit, setting)
 		w.fail(job, &o, err, metrics.ErrorTypeMessageTooLarge)
 		return
 	}

@@ -55,7 +55,7 @@ func (p *fakeProducer) TryProduce(r *kgo.Record, promise func(*kgo.Record, error
 	p.Produce(r, promise)
 }
 
-func (p *fakeProducer) RecordLimit() (int, string) { return p.maxBytes, "maxMessageBytes" }
+func (p *fakeProducer) RecordLimit(string) (int, string) { return p.maxBytes, "maxMessageBytes" }
 
 func (p *fakeProducer) AcksNone() bool { return false }
 
