@@ -12,6 +12,7 @@ import (
 	"github.com/xmidt-org/wrp-go/v3"
 	"go.uber.org/goleak"
 
+	"github.com/xmidt-org/wrpkafka/internal/kafkatest"
 	"github.com/xmidt-org/wrpkafka/internal/traffic"
 )
 
@@ -107,29 +108,19 @@ type consumed struct {
 // arrived or the timeout passed, decoding each value with wrp-go.
 func consumeAll(t testing.TB, c *kfake.Cluster, topics []string, want int, timeout time.Duration) []consumed {
 	t.Helper()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.ListenAddrs()...),
-		kgo.ConsumeTopics(topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
-	if err != nil {
-		t.Fatalf("consumer: %v", err)
-	}
-	defer cl.Close()
-
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 
-	var out []consumed
-	for len(out) < want && ctx.Err() == nil {
-		fetches := cl.PollFetches(ctx)
-		fetches.EachRecord(func(r *kgo.Record) {
-			var m wrp.Message
-			if err := wrp.NewDecoderBytes(r.Value, wrp.Msgpack).Decode(&m); err != nil {
-				t.Errorf("record at %s/%d@%d does not decode: %v", r.Topic, r.Partition, r.Offset, err)
-			}
-			out = append(out, consumed{record: r, msg: m})
-		})
+	records, err := kafkatest.ConsumeAll(ctx, c.ListenAddrs(), topics, want, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]consumed, len(records))
+	for i, r := range records {
+		if r.DecodeErr != nil {
+			t.Errorf("record at %s/%d@%d does not decode: %v", r.Topic, r.Partition, r.Offset, r.DecodeErr)
+		}
+		out[i] = consumed{record: r.Record, msg: r.Message}
 	}
 	return out
 }

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/xmidt-org/wrp-go/v3"
 
+	"github.com/xmidt-org/wrpkafka/internal/kafkatest"
 	"github.com/xmidt-org/wrpkafka/internal/traffic"
 	"github.com/xmidt-org/wrpkafka/metrics"
 )
@@ -965,5 +967,42 @@ func TestAcksNoneReportsNoOffset(t *testing.T) {
 		if o.Offset != -1 {
 			t.Errorf("acks none outcome has offset %d, want -1", o.Offset)
 		}
+	}
+}
+
+// A topic whose max.message.bytes is below the producer's limit must fail
+// an oversized record at once, naming the topic's limit.
+func TestTopicMessageLimitApplies(t *testing.T) {
+	c := newCluster(t)
+	createTopic(t, c, "small-topic", map[string]string{"max.message.bytes": "4096"})
+
+	cfg := testConfig(c)
+	cfg.TopicMap = []TopicRoute{{Pattern: "*", Topic: "small-topic"}}
+	d := startDispatcher(t, cfg)
+
+	big := &wrp.Message{Source: "mac:112233445566", Destination: "event:x", Payload: make([]byte, 8192)}
+	err := d.ProduceSync(context.Background(), big)
+	if err == nil {
+		t.Fatal("an 8 KiB record went to a topic limited to 4 KiB")
+	}
+	for _, want := range []string{"4096", "max.message.bytes", "small-topic"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+
+	small := &wrp.Message{Source: "mac:112233445566", Destination: "event:x", Payload: make([]byte, 1024)}
+	if err := d.ProduceSync(context.Background(), small); err != nil {
+		t.Errorf("a 1 KiB record failed: %v", err)
+	}
+}
+
+func createTopic(t *testing.T, c *kfake.Cluster, name string, configs map[string]string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	topic := kafkatest.Topic{Name: name, Partitions: 1, Replication: 1, Configs: configs}
+	if err := kafkatest.CreateTopics(ctx, c.ListenAddrs(), topic); err != nil {
+		t.Fatal(err)
 	}
 }
