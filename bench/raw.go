@@ -94,6 +94,9 @@ func rawOptions(cfg publisher.Config) ([]kgo.Opt, error) {
 		kgo.MaxBufferedRecords(maxBuffered),
 		kgo.ProducerLinger(max(cfg.Linger, 0)),
 		kgo.DisableClientMetrics(),
+		// The publisher's metadata refresh interval: with franz-go's 5 s
+		// default, the first records to a new topic wait seconds for it.
+		kgo.MetadataMinAge(500 * time.Millisecond),
 	}
 	if cfg.MaxBufferedBytes > 0 {
 		opts = append(opts, kgo.MaxBufferedBytes(cfg.MaxBufferedBytes))
