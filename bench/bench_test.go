@@ -96,11 +96,26 @@ func TestRunSharedBrokers(t *testing.T) {
 	}
 }
 
+func TestSoakWithStall(t *testing.T) {
+	o, err := parseFlags([]string{"-duration", "3s", "-stall", "1s", "-stall-after", "1s", "-progress", "500ms", "-n", "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.discard || o.verify || o.raw {
+		t.Errorf("soak options %+v: want discard on, verify and raw off", o)
+	}
+	if err := run(o); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestParseFlagsRejects(t *testing.T) {
 	for _, args := range [][]string{
 		{"-mode", "fast"},
 		{"-n", "0"},
 		{"-discard", "-brokers", "127.0.0.1:9092"},
+		{"-stall", "5s"},
+		{"-stall", "5s", "-duration", "10s", "-brokers", "127.0.0.1:9092"},
 	} {
 		if _, err := parseFlags(args); err == nil {
 			t.Errorf("parseFlags(%q) accepted", args)

@@ -39,6 +39,12 @@ type options struct {
 	discard    bool
 	progress   time.Duration
 	cpuProfile string
+
+	// Soak mode: publish for a duration, optionally with the embedded
+	// broker stalled for a while, and sample memory.
+	duration   time.Duration
+	stall      time.Duration
+	stallAfter time.Duration
 }
 
 func parseFlags(args []string) (options, error) {
@@ -61,6 +67,9 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.discard, "discard", false, "embedded cluster discards records (throughput only; turns -verify off)")
 	fs.DurationVar(&o.progress, "progress", time.Second, "interval between progress lines; 0 turns them off")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the wrpkafka run to this file")
+	fs.DurationVar(&o.duration, "duration", 0, "soak mode: publish for this long instead of -n messages, sampling memory and queue depth every -progress interval")
+	fs.DurationVar(&o.stall, "stall", 0, "soak mode: the embedded broker holds every produce request for this long")
+	fs.DurationVar(&o.stallAfter, "stall-after", 5*time.Second, "soak mode: when the stall begins, from the start of publishing")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -80,6 +89,19 @@ func parseFlags(args []string) (options, error) {
 		o.producers = 8
 		if o.mode == "sync" {
 			o.producers = 64
+		}
+	}
+	if o.stall > 0 && (o.duration <= 0 || len(o.brokers) > 0) {
+		return o, fmt.Errorf("-stall needs -duration and the embedded cluster")
+	}
+	if o.duration > 0 {
+		// Soak runs measure memory: the embedded broker must not keep
+		// what it receives in this process, and nothing is verified.
+		o.discard = len(o.brokers) == 0
+		o.verify = false
+		o.raw = false
+		if o.progress <= 0 {
+			o.progress = time.Second
 		}
 	}
 	if o.discard {
@@ -130,6 +152,10 @@ func run(o options) error {
 		return err
 	}
 	topics := d.Topics()
+
+	if o.duration > 0 {
+		return runSoak(o, cfg, topics)
+	}
 
 	fmt.Printf("generating %d messages for %d devices...\n", o.messages, o.devices)
 	traffic := generate(o)
