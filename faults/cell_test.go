@@ -42,6 +42,8 @@ type counts struct {
 	messages, accepted, outcomes, succeeded, failed int
 	lost, duplicated, reordered, failedButWritten   int
 	errorTypes                                      map[string]int
+	// firstErrors keeps one error text per error type, for failure reports.
+	firstErrors map[string]string
 }
 
 func (c counts) String() string {
@@ -226,7 +228,13 @@ func (c *cell) publishOne(t *testing.T, d *publisher.Dispatcher, m *wrp.Message)
 
 // count consumes the records back and compares them with the outcomes.
 func (c *cell) count(t *testing.T, accepted map[string]bool, outcomes []publisher.Outcome) counts {
-	got := counts{messages: devices * perDevice, accepted: len(accepted), outcomes: len(outcomes), errorTypes: map[string]int{}}
+	got := counts{
+		messages:    devices * perDevice,
+		accepted:    len(accepted),
+		outcomes:    len(outcomes),
+		errorTypes:  map[string]int{},
+		firstErrors: map[string]string{},
+	}
 
 	perMessage := map[string]int{}
 	succeeded := map[string]bool{}
@@ -245,6 +253,9 @@ func (c *cell) count(t *testing.T, accepted map[string]bool, outcomes []publishe
 		got.failed++
 		failed[id] = true
 		got.errorTypes[o.ErrorType]++
+		if _, ok := got.firstErrors[o.ErrorType]; !ok {
+			got.firstErrors[o.ErrorType] = o.Err.Error()
+		}
 		if o.ErrorType == "" {
 			t.Errorf("failed outcome without an error type: %v", o.Err)
 		}
