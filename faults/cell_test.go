@@ -135,7 +135,7 @@ func (c *cell) run(t *testing.T) counts {
 
 // publish sends perDevice messages for each device, one goroutine per group
 // of devices so each device's messages keep their order. Midway, it runs the
-// fault's mid-stream action, and Stop when the cell asks for it.
+// fault's mid-stream action, and also Stop in stopMid cells.
 func (c *cell) publish(t *testing.T, d *publisher.Dispatcher) map[string]bool {
 	var (
 		mu       sync.Mutex

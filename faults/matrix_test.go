@@ -41,8 +41,8 @@ type fault struct {
 	reroute   func(m *wrp.Message)
 }
 
-// produceFault answers produce requests with err: a few times, or until
-// cleared when Stop runs mid-stream so that Stop meets the fault.
+// produceFault fails produce requests with err: a few times, or until it is
+// cleared when Stop runs mid-stream, so that Stop meets the fault.
 func produceFault(name string, err *kerr.Error, retriable bool, allowed ...string) fault {
 	var handle *kfake.FaultHandle
 	return fault{
@@ -122,8 +122,8 @@ func missingTopicFault() fault {
 		name:    "topic does not exist",
 		allowed: []string{metrics.ErrorTypeUnknownTopic},
 		reroute: func(m *wrp.Message) {
-			// The first three messages of device 0 go to a topic nobody
-			// created. Each takes about a second of metadata retries to
+			// The first three messages of device 0 go to a topic that was
+			// never created. Each takes about a second of metadata retries to
 			// fail, which a ProduceSync caller waits out.
 			_, device, seq, _ := traffic.ParseTransactionUUID(m.TransactionUUID)
 			if device == 0 && seq < 3 {
@@ -150,9 +150,10 @@ func matrix() []fault {
 }
 
 // TestFaultMatrix runs every fault in every mode, with and without Stop while
-// the fault is active, and checks the invariants: exactly one outcome per
-// accepted message; no acknowledged record lost, none duplicated, none out of
-// order per device; every failure typed; retriable faults end in success.
+// the fault is active. It checks the invariants: every accepted message gets
+// exactly one outcome, and no acknowledged record is lost, duplicated or out
+// of order for its device. Every failure carries an error type, and retriable
+// faults end in success once they clear.
 func TestFaultMatrix(t *testing.T) {
 	modes := []metrics.Mode{metrics.ModeProduce, metrics.ModeTryProduce, metrics.ModeProduceSync}
 	var (
