@@ -55,7 +55,10 @@ func (c *cell) startCluster(t *testing.T) *kfake.Cluster {
 	t.Helper()
 	opts := []kfake.Opt{kfake.NumBrokers(3), kfake.SeedTopics(partitions, topic)}
 	if c.ports != nil {
-		opts = append(opts, kfake.Ports(c.ports...), kfake.DataDir(c.dataDir))
+		// SyncWrites makes every acknowledged batch durable before the
+		// response, as a broker with flush-per-message would; without it
+		// kfake may drop the newest batches when it stops.
+		opts = append(opts, kfake.Ports(c.ports...), kfake.DataDir(c.dataDir), kfake.SyncWrites())
 	}
 	cluster, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -155,6 +155,12 @@ func (s *Settings) options() []kgo.Opt {
 		// Without this, Close waits about a second for a final push of
 		// client metrics to the broker.
 		kgo.DisableClientMetrics(),
+		// franz-go treats an EOF on a connection's first request as a
+		// configuration error (missing SASL or TLS) and fails buffered
+		// records on it; a broker restarting mid-stream causes the same
+		// EOF. The publisher's Start pings the cluster first, so a wrong
+		// configuration fails there, and afterwards an EOF is retried.
+		kgo.AlwaysRetryEOF(),
 	}
 
 	if s.Acks != AcksAll {

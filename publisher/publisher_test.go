@@ -1006,3 +1006,47 @@ func createTopic(t *testing.T, c *kfake.Cluster, name string, configs map[string
 		t.Fatal(err)
 	}
 }
+
+// A broker address that closes every connection at once, as a TLS or SASL
+// listener does to a plaintext client, must fail Start quickly rather than
+// be retried until the start timeout: the client retries EOFs only after
+// Start has proven the configuration.
+func TestStartFailsFastOnClosedConnections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepting sync.WaitGroup
+	defer func() {
+		ln.Close()
+		accepting.Wait()
+	}()
+	accepting.Go(func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	})
+
+	cfg := validConfig()
+	cfg.Brokers = []string{ln.Addr().String()}
+	cfg.StartTimeout = 10 * time.Second
+	d, err := New(WithConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	err = d.Start()
+	took := time.Since(began)
+	if err == nil {
+		t.Fatal("Start succeeded against a listener that closes every connection")
+	}
+	if took > 2*time.Second {
+		t.Errorf("Start took %s to fail", took)
+	}
+	t.Logf("Start failed after %s: %v", took, err)
+	d.Stop()
+}
