@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 
 broker_script=scripts/testbroker/kafka.sh
 
+# Bash skips the EXIT trap when SIGINT (Ctrl-C) ends it, so these traps turn
+# the signals into an exit, which runs the EXIT trap that stops the broker.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 if [ -z "${WRPKAFKA_BROKERS:-}" ]; then
 	"$broker_script" start
 	trap '"$broker_script" stop' EXIT

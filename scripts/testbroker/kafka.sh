@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a single-node Apache Kafka broker on 127.0.0.1 for the integration tests.
+# Runs a single-node Apache Kafka broker on 127.0.0.1 for the integration tests,
+# or a cluster of several nodes for the broker-loss test.
 # The jars come from Maven Central through Maven (see pom.xml beside this script),
 # so neither Docker nor a Kafka release tarball is needed. Run with --help for usage.
 set -euo pipefail
@@ -30,6 +31,28 @@ BROKER_HEAP_OPTS=${KAFKA_HEAP_OPTS:-"-Xms64m -Xmx256m"}
 BROKER_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:-"-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError"}
 STOP_TIMEOUT=${KAFKA_STOP_TIMEOUT:-20}
 WORK_DIR_PREFIX=wrpkafka-broker.
+
+# Cluster mode: cluster-start and the node-* commands. Its state file, ports and
+# directory are separate from the single broker's, so both can run at once.
+CLUSTER_STATE_FILE=$RUN_DIR/cluster.state
+FAILED_CLUSTER_START_LOG=$RUN_DIR/failed-cluster-start.log
+CLUSTER_WORK_DIR_PREFIX=wrpkafka-cluster.
+# default.replication.factor is 3 in a cluster, so it needs 3 nodes.
+MIN_CLUSTER_NODES=3
+DEFAULT_CLUSTER_NODES=3
+DEFAULT_CLUSTER_BASE_PORT=19092
+# Cluster nodes compile with C1 only (-XX:TieredStopAtLevel=1), because 3 JVMs
+# compiling with C2 leave a 2-core machine little CPU for the test itself.
+# Runs of scripts/broker-loss-test.sh on 2 cores, while other processes used
+# one core or more, measured the effect. C1 cut the start of 3 nodes from
+# 30-41 s to 14-34 s, and the restart of a killed node under test load from
+# 39-46 s to 11-28 s. C1 code is slower, which matters to the throughput bench
+# on the single broker but not to failover tests.
+CLUSTER_PERFORMANCE_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:-"$BROKER_PERFORMANCE_OPTS -XX:TieredStopAtLevel=1"}
+# About 3 times the slowest cluster start and node restart seen in those runs.
+DEFAULT_CLUSTER_START_TIMEOUT=120
+# Seconds that node-kill waits for a JVM to exit after SIGKILL.
+KILL_WAIT_TIMEOUT=10
 
 # Admin tools are short-lived JVMs. C1-only compilation and the serial collector
 # cut their CPU time by about a third (1.5 s instead of 2.2 s for one
@@ -69,18 +92,53 @@ Commands:
   list-topics                   Print the names of all topics.
   help                          Print this text.
 
+Cluster commands, for failover tests. Every node is a combined broker and
+controller, and the nodes form the KRaft controller quorum. Node N (1, 2, ...)
+serves clients on base port + 2(N-1) and the quorum on the port after it, so
+the default cluster uses ports 19092 to 19097. A cluster can run beside the
+single broker above.
+  cluster-start [OPTIONS]       Format fresh storage for every node in a new
+                                temporary directory, start all nodes and wait
+                                until each is an unfenced broker. Fails if a
+                                cluster started by this script runs.
+      --nodes N                 Number of nodes, at least $MIN_CLUSTER_NODES. Default: $DEFAULT_CLUSTER_NODES.
+      --base-port N             Client port of node 1. Default: $DEFAULT_CLUSTER_BASE_PORT.
+      --dir DIR                 Parent directory of the temporary cluster
+                                directory. Default: \${TMPDIR:-/tmp}.
+      --timeout SECONDS         As for start. Default: \$KAFKA_START_TIMEOUT or
+                                $DEFAULT_CLUSTER_START_TIMEOUT.
+  cluster-stop                  Stop every node (SIGTERM to all at once, then
+                                SIGKILL after \$KAFKA_STOP_TIMEOUT seconds) and
+                                delete the cluster directory. Succeeds when
+                                nothing runs.
+  cluster-status                Print each node's state, ports, pid and resident
+                                memory (RSS). Exit status: 0 when every node
+                                runs, 1 otherwise.
+  cluster-bootstrap             Print the client addresses of all nodes,
+                                comma-separated.
+  node-kill N                   Kill node N with SIGKILL, as a crash would, and
+                                wait until its JVM has exited. Its data stays.
+  node-start N [--timeout S]    Start node N again on its existing data and wait
+                                until it is an unfenced broker. S defaults to
+                                \$KAFKA_START_TIMEOUT or $DEFAULT_CLUSTER_START_TIMEOUT.
+
 Environment:
   KAFKA_VERSION         Kafka version to fetch and run. Default: $DEFAULT_KAFKA_VERSION.
-  KAFKA_HEAP_OPTS       Heap options of the broker JVM. Default: -Xms64m -Xmx256m.
+  KAFKA_HEAP_OPTS       Heap options of each broker JVM. Default: -Xms64m -Xmx256m.
   KAFKA_JVM_PERFORMANCE_OPTS
-                        GC and JIT options of the broker JVM. Default: -XX:+UseG1GC
-                        -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError.
-  KAFKA_START_TIMEOUT   Default of start --timeout, in seconds.
-  KAFKA_STOP_TIMEOUT    Seconds that stop waits after SIGTERM before SIGKILL.
+                        GC and JIT options of each broker JVM. Default: -XX:+UseG1GC
+                        -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError, and
+                        for cluster nodes also -XX:TieredStopAtLevel=1 (C1 only),
+                        which starts them faster on few cores.
+  KAFKA_START_TIMEOUT   Default of --timeout of start, cluster-start and node-start,
+                        in seconds.
+  KAFKA_STOP_TIMEOUT    Seconds that stop and cluster-stop wait after SIGTERM before
+                        SIGKILL.
   JAVA_HOME             Java 17 or newer. Default: java on PATH.
 
 CI example, from the repository root:
   scripts/testbroker/$SCRIPT_NAME start && trap 'scripts/testbroker/$SCRIPT_NAME stop' EXIT
+  scripts/testbroker/$SCRIPT_NAME cluster-start && trap 'scripts/testbroker/$SCRIPT_NAME cluster-stop' EXIT
 EOF
 }
 
@@ -235,10 +293,11 @@ port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Deletes a broker directory, but only one that this script created.
+# Deletes a broker or cluster directory, but only one that this script created,
+# whose name starts with the second argument (default WORK_DIR_PREFIX).
 remove_work_dir() {
-  local work_dir=$1
-  if [[ -n $work_dir && -d $work_dir && $(basename -- "$work_dir") == "$WORK_DIR_PREFIX"* ]]; then
+  local work_dir=$1 prefix=${2:-$WORK_DIR_PREFIX}
+  if [[ -n $work_dir && -d $work_dir && $(basename -- "$work_dir") == "$prefix"* ]]; then
     rm -rf -- "$work_dir"
   fi
 }
@@ -299,18 +358,30 @@ background.threads=2
 log.cleaner.dedupe.buffer.size=8388608
 EOF
 
-  cat >"$work_dir/log4j2.properties" <<EOF
+  write_broker_log_config "$work_dir"
+  write_tool_configs "$work_dir"
+}
+
+# Writes the Log4j configuration that sends the broker log of DIR to
+# DIR/broker.log.
+write_broker_log_config() {
+  local dir=$1
+  cat >"$dir/log4j2.properties" <<EOF
 status = warn
 appender.file.type = File
 appender.file.name = BrokerLog
-appender.file.fileName = $work_dir/broker.log
+appender.file.fileName = $dir/broker.log
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = info
 rootLogger.appenderRef.file.ref = BrokerLog
 EOF
+}
 
-  cat >"$work_dir/tools-log4j2.properties" <<EOF
+# Writes the Log4j and client configurations of the admin tools into DIR.
+write_tool_configs() {
+  local dir=$1
+  cat >"$dir/tools-log4j2.properties" <<EOF
 status = warn
 appender.stderr.type = Console
 appender.stderr.name = Stderr
@@ -323,7 +394,7 @@ EOF
 
   # Short client timeouts, so that a readiness probe against a broker that is
   # still starting fails within seconds instead of retrying for a minute.
-  cat >"$work_dir/admin-client.properties" <<EOF
+  cat >"$dir/admin-client.properties" <<EOF
 request.timeout.ms=5000
 default.api.timeout.ms=10000
 socket.connection.setup.timeout.ms=2000
@@ -348,36 +419,80 @@ format_storage() {
 # the cluster metadata. A broker appears there only after the controller has
 # unfenced it, so topics can be created as soon as this succeeds.
 broker_serves_requests() {
-  local work_dir=$1 bootstrap=$2 output
-  output=$(run_kafka_tool "$work_dir/tools-log4j2.properties" \
+  brokers_serve_requests "$1" "$2" "$NODE_ID"
+}
+
+# Succeeds when a broker of BOOTSTRAP responds to an ApiVersions request and the
+# cluster metadata it returns lists every node id after the second argument as
+# an unfenced broker. TOOLS_DIR contains the files of write_tool_configs.
+brokers_serve_requests() {
+  local tools_dir=$1 bootstrap=$2 output id
+  shift 2
+  output=$(run_kafka_tool "$tools_dir/tools-log4j2.properties" \
     org.apache.kafka.tools.BrokerApiVersionsCommand \
     --bootstrap-server "$bootstrap" \
-    --command-config "$work_dir/admin-client.properties" 2>/dev/null) || return 1
-  [[ $output == *"(id: $NODE_ID "* ]]
+    --command-config "$tools_dir/admin-client.properties" 2>/dev/null) || return 1
+  for id in "$@"; do
+    [[ $output == *"(id: $id "* ]] || return 1
+  done
 }
 
 # Prints the end of the broker log and of the JVM's own output, and keeps a copy
 # of both in FAILED_START_LOG, because stop_broker deletes the broker directory.
 report_failed_start() {
-  local work_dir=$1 file name printed=false
-  : >"$FAILED_START_LOG"
-  for file in "$work_dir/broker.log" "$work_dir/stdout.log"; do
-    [[ -s $file ]] || continue
-    name=$(basename -- "$file")
-    printf '\n--- last 40 lines of %s ---\n' "$name" >&2
-    tail -n 40 -- "$file" >&2
-    {
-      printf -- '--- %s ---\n' "$name"
-      cat -- "$file"
-      printf '\n'
-    } >>"$FAILED_START_LOG"
-    printed=true
+  report_broker_logs "$FAILED_START_LOG" "$1"
+}
+
+# Prints the last 40 lines of broker.log and stdout.log of each broker
+# directory after the first argument, and copies the whole files into
+# SAVED_LOG. With more than one directory, each file is named with its
+# directory, for example node-2/broker.log.
+report_broker_logs() {
+  local saved_log=$1 dir file name printed=false
+  shift
+  : >"$saved_log"
+  for dir in "$@"; do
+    for file in "$dir/broker.log" "$dir/stdout.log"; do
+      [[ -s $file ]] || continue
+      name=$(basename -- "$file")
+      if (($# > 1)); then
+        name=$(basename -- "$dir")/$name
+      fi
+      printf '\n--- last 40 lines of %s ---\n' "$name" >&2
+      tail -n 40 -- "$file" >&2
+      {
+        printf -- '--- %s ---\n' "$name"
+        cat -- "$file"
+        printf '\n'
+      } >>"$saved_log"
+      printed=true
+    done
   done
   if $printed; then
-    printf '\nThe full logs are in %s.\n' "$FAILED_START_LOG" >&2
+    printf '\nThe full logs are in %s.\n' "$saved_log" >&2
+  elif (($# > 1)); then
+    printf 'No node wrote log output before it was stopped.\n' >&2
   else
     printf 'The broker wrote no log output before it was stopped.\n' >&2
   fi
+}
+
+# Starts the broker JVM of DIR (server.properties, log4j2.properties) in the
+# background and sets LAUNCHED_PID. The second argument replaces the GC and JIT
+# options of BROKER_PERFORMANCE_OPTS. The JVM gets its own file for stdout and
+# stderr, so a caller that captures this script's output with $(...) does not
+# wait for the broker to exit. The file is appended to, so a node restarted by
+# node-start keeps the output of its earlier runs.
+launch_broker() {
+  local dir=$1 performance_opts=${2:-$BROKER_PERFORMANCE_OPTS}
+  local -a jvm_opts
+  read -r -a jvm_opts <<<"$BROKER_HEAP_OPTS $performance_opts"
+  "$(java_bin)" "${jvm_opts[@]}" \
+    -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+    -cp "$LIBS_DIR/*" kafka.Kafka "$dir/server.properties" \
+    >>"$dir/stdout.log" 2>&1 </dev/null &
+  LAUNCHED_PID=$!
 }
 
 # Stops the broker recorded in the state file and deletes its directory and the
@@ -461,16 +576,8 @@ cmd_start() {
   write_broker_config "$work_dir" "$port" "$controller_port"
   format_storage "$work_dir"
 
-  local -a jvm_opts
-  read -r -a jvm_opts <<<"$BROKER_HEAP_OPTS $BROKER_PERFORMANCE_OPTS"
-  # The JVM gets its own files for stdout and stderr, so a caller that captures
-  # this script's output with $(...) does not wait for the broker to exit.
-  "$(java_bin)" "${jvm_opts[@]}" \
-    -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$work_dir/log4j2.properties" \
-    -cp "$LIBS_DIR/*" kafka.Kafka "$work_dir/server.properties" \
-    >"$work_dir/stdout.log" 2>&1 </dev/null &
-  local pid=$!
+  launch_broker "$work_dir"
+  local pid=$LAUNCHED_PID
 
   mkdir -p -- "$RUN_DIR"
   echo "$pid" >"$PID_FILE"
@@ -578,6 +685,494 @@ cmd_list_topics() {
     die "listing topics on $STATE_BOOTSTRAP failed (see the output above)"
 }
 
+# Cluster mode. CLUSTER_* variables describe the cluster of the state file;
+# load_cluster_state or cmd_cluster_start sets them.
+
+# Reads the cluster state file into CLUSTER_* variables. Returns 1 when there
+# is no state file.
+load_cluster_state() {
+  CLUSTER_WORK_DIR='' CLUSTER_NODES='' CLUSTER_BASE_PORT='' CLUSTER_BOOTSTRAP='' CLUSTER_VERSION=''
+  [[ -f $CLUSTER_STATE_FILE ]] || return 1
+
+  local key value
+  while IFS='=' read -r key value; do
+    case $key in
+      work_dir) CLUSTER_WORK_DIR=$value ;;
+      nodes) CLUSTER_NODES=$value ;;
+      base_port) CLUSTER_BASE_PORT=$value ;;
+      bootstrap) CLUSTER_BOOTSTRAP=$value ;;
+      version) CLUSTER_VERSION=$value ;;
+    esac
+  done <"$CLUSTER_STATE_FILE"
+}
+
+node_dir() {
+  echo "$CLUSTER_WORK_DIR/node-$1"
+}
+
+node_client_port() {
+  echo $((CLUSTER_BASE_PORT + 2 * ($1 - 1)))
+}
+
+node_controller_port() {
+  echo $((CLUSTER_BASE_PORT + 2 * ($1 - 1) + 1))
+}
+
+# Prints the pid of the last JVM started for node $1, or nothing.
+node_pid() {
+  local pid_file
+  pid_file=$(node_dir "$1")/kafka.pid
+  if [[ -f $pid_file ]]; then
+    cat -- "$pid_file"
+  fi
+}
+
+node_alive() {
+  broker_alive "$(node_pid "$1")" "$(node_dir "$1")"
+}
+
+# Succeeds when at least one node of the cluster runs.
+any_node_alive() {
+  local node
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    if node_alive "$node"; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+all_client_ports_open() {
+  local node
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    port_open "$(node_client_port "$node")" || return 1
+  done
+}
+
+# Writes the configuration of node $1 into its directory.
+write_cluster_node_config() {
+  local node=$1 dir quorum='' other
+  dir=$(node_dir "$node")
+  for ((other = 1; other <= CLUSTER_NODES; other++)); do
+    quorum+="${quorum:+,}127.0.0.1:$(node_controller_port "$other")"
+  done
+
+  mkdir -p -- "$dir"
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=$node
+listeners=PLAINTEXT://127.0.0.1:$(node_client_port "$node"),CONTROLLER://127.0.0.1:$(node_controller_port "$node")
+advertised.listeners=PLAINTEXT://127.0.0.1:$(node_client_port "$node")
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+controller.quorum.bootstrap.servers=$quorum
+log.dirs=$dir/data
+
+# Every partition survives the loss of one node without losing an
+# acknowledged record. acks=all waits for every in-sync replica, and a write
+# fails while fewer than 2 replicas are in sync (min.insync.replicas). Unclean
+# leader election is off, so a new leader has every acknowledged record.
+auto.create.topics.enable=false
+num.partitions=1
+default.replication.factor=3
+min.insync.replicas=2
+unclean.leader.election.enable=false
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+group.initial.rebalance.delay.ms=0
+offsets.topic.num.partitions=1
+transaction.state.log.num.partitions=1
+
+# Failover timing. A killed broker keeps leading its partitions until the
+# active controller fences it, broker.session.timeout.ms after its last
+# heartbeat (default 9 s). Then the controller elects new leaders and removes
+# the broker from every ISR. A heartbeat every 500 ms (default 2 s) and a 4 s
+# session leave room for 7 late heartbeats, for example while 3 JVMs and the
+# Go tests share 2 cores.
+broker.heartbeat.interval.ms=500
+broker.session.timeout.ms=4000
+# When the active controller is killed, the other controllers start an
+# election once controller.quorum.fetch.timeout.ms passes without a response
+# from it. A candidate waits for votes for a random 1 to 2 times
+# controller.quorum.election.timeout.ms before it tries again. Both values are
+# Kafka's defaults, written out because the failover time depends on them.
+controller.quorum.fetch.timeout.ms=2000
+controller.quorum.election.timeout.ms=1000
+# A follower that has not caught up for this long leaves the ISR (default
+# 30 s), so acks=all requests stop waiting for a follower that stalls without
+# being fenced. A live follower fetches at least every 500 ms
+# (replica.fetch.wait.max.ms), so 5 s removes only one that is stuck.
+replica.lag.time.max.ms=5000
+# The controller moves leadership back to a restarted node (preferred leader
+# election) at this interval instead of every 300 s, so a test that still
+# publishes goes through that second leadership change too.
+leader.imbalance.check.interval.seconds=5
+
+# Small thread pools because 3 nodes share 2 cores with the Go tests.
+num.network.threads=2
+num.io.threads=2
+num.replica.fetchers=1
+num.recovery.threads.per.data.dir=1
+background.threads=2
+
+# See write_broker_config.
+log.cleaner.dedupe.buffer.size=8388608
+EOF
+
+  write_broker_log_config "$dir"
+}
+
+# Formats the storage of every node with one cluster id and the same initial
+# voter set of all nodes (a dynamic KRaft quorum, kraft.version 1). The
+# formats run in parallel to save a JVM start per node.
+format_cluster_storage() {
+  local cluster_id node voters='' failed=''
+  local -a pids=()
+  cluster_id=$(random_cluster_id)
+  # Each voter is id@host:port:directory-id. A directory id has the same
+  # random Kafka Uuid form as a cluster id.
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    voters+="${voters:+,}$node@127.0.0.1:$(node_controller_port "$node"):$(random_cluster_id)"
+  done
+
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    run_kafka_tool "$CLUSTER_WORK_DIR/tools-log4j2.properties" kafka.tools.StorageTool format \
+      --config "$(node_dir "$node")/server.properties" \
+      --cluster-id "$cluster_id" \
+      --initial-controllers "$voters" >"$(node_dir "$node")/format.log" 2>&1 &
+    pids+=($!)
+  done
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    if ! wait "${pids[node - 1]}"; then
+      printf '\n--- output of formatting node %d ---\n' "$node" >&2
+      cat -- "$(node_dir "$node")/format.log" >&2
+      failed+="${failed:+, }$node"
+    fi
+  done
+
+  if [[ -n $failed ]]; then
+    stop_cluster
+    die "formatting KRaft storage of node(s) $failed with cluster id $cluster_id failed (see the output above); check write_cluster_node_config in $SCRIPT_DIR/$SCRIPT_NAME"
+  fi
+}
+
+# Stops every node of the cluster state and deletes the cluster directory and
+# the state. Does nothing when no state exists. All nodes get SIGTERM at once,
+# and a node that still runs KAFKA_STOP_TIMEOUT seconds later gets SIGKILL,
+# which loses nothing because its directory is deleted anyway.
+stop_cluster() {
+  load_cluster_state || return 0
+
+  is_positive_integer "$STOP_TIMEOUT" ||
+    die "invalid KAFKA_STOP_TIMEOUT '$STOP_TIMEOUT': expected a whole number of seconds greater than 0"
+
+  local node
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    if node_alive "$node"; then
+      kill -TERM "$(node_pid "$node")" 2>/dev/null || true
+    fi
+  done
+
+  local deadline_us=$(($(now_us) + STOP_TIMEOUT * 1000000))
+  while any_node_alive && (($(now_us) < deadline_us)); do
+    sleep 0.2
+  done
+
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    if node_alive "$node"; then
+      info "Node $node (pid $(node_pid "$node")) still runs $STOP_TIMEOUT s after SIGTERM; sending SIGKILL."
+      kill -KILL "$(node_pid "$node")" 2>/dev/null || true
+    fi
+  done
+  while any_node_alive; do
+    sleep 0.1
+  done
+
+  remove_work_dir "$CLUSTER_WORK_DIR" "$CLUSTER_WORK_DIR_PREFIX"
+  rm -f -- "$CLUSTER_STATE_FILE"
+}
+
+# Stops node $1 with SIGKILL after a failed or interrupted node-start. Its data
+# stays for another node-start, as after node-kill.
+kill_node() {
+  local node=$1
+  if node_alive "$node"; then
+    kill -KILL "$(node_pid "$node")" 2>/dev/null || true
+    while node_alive "$node"; do
+      sleep 0.1
+    done
+  fi
+}
+
+cmd_cluster_start() {
+  local nodes=$DEFAULT_CLUSTER_NODES base_port=$DEFAULT_CLUSTER_BASE_PORT parent_dir=${TMPDIR:-/tmp}
+  local timeout=${KAFKA_START_TIMEOUT:-$DEFAULT_CLUSTER_START_TIMEOUT}
+
+  while (($# > 0)); do
+    case $1 in
+      --nodes | --base-port | --dir | --timeout)
+        (($# >= 2)) || die "option $1 needs a value; run '$SCRIPT_NAME help' for usage"
+        case $1 in
+          --nodes) nodes=$2 ;;
+          --base-port) base_port=$2 ;;
+          --dir) parent_dir=$2 ;;
+          --timeout) timeout=$2 ;;
+        esac
+        shift 2
+        ;;
+      *) die "unknown cluster-start option '$1'; run '$SCRIPT_NAME help' for usage" ;;
+    esac
+  done
+
+  if ! is_positive_integer "$nodes" || ((nodes < MIN_CLUSTER_NODES)); then
+    die "invalid --nodes '$nodes': expected a whole number of at least $MIN_CLUSTER_NODES, because topics are created with replication factor 3"
+  fi
+  validate_port --base-port "$base_port"
+  if ((base_port + 2 * nodes - 1 > 65535)); then
+    die "invalid --base-port '$base_port': $nodes nodes need ports $base_port to $((base_port + 2 * nodes - 1)), past 65535; choose a lower --base-port"
+  fi
+  is_positive_integer "$timeout" || die "invalid start timeout '$timeout': expected a whole number of seconds greater than 0"
+  [[ -d $parent_dir ]] || die "directory '$parent_dir' given by --dir (or TMPDIR) does not exist; create it or pass another --dir"
+
+  if load_cluster_state; then
+    if any_node_alive; then
+      die "a test cluster already runs (bootstrap $CLUSTER_BOOTSTRAP); run '$SCRIPT_NAME cluster-stop' first"
+    fi
+    info "Removing the state of a cluster whose nodes are no longer running ($CLUSTER_WORK_DIR)."
+    stop_cluster
+  fi
+
+  local checked_port
+  for ((checked_port = base_port; checked_port < base_port + 2 * nodes; checked_port++)); do
+    if port_open "$checked_port"; then
+      die "port $checked_port on 127.0.0.1 is already in use; stop the process that listens there or choose another --base-port (the cluster uses ports $base_port to $((base_port + 2 * nodes - 1)))"
+    fi
+  done
+
+  require_java
+  libs_present || cmd_fetch
+  rm -f -- "$FAILED_CLUSTER_START_LOG"
+
+  local started_us work_dir node
+  started_us=$(now_us)
+  work_dir=$(mktemp -d "$parent_dir/${CLUSTER_WORK_DIR_PREFIX}XXXXXX")
+  CLUSTER_WORK_DIR=$(cd -- "$work_dir" && pwd)
+  CLUSTER_NODES=$nodes
+  CLUSTER_BASE_PORT=$base_port
+  CLUSTER_VERSION=$KAFKA_VERSION
+  CLUSTER_BOOTSTRAP=''
+  for ((node = 1; node <= nodes; node++)); do
+    CLUSTER_BOOTSTRAP+="${CLUSTER_BOOTSTRAP:+,}127.0.0.1:$(node_client_port "$node")"
+  done
+
+  # The state is written before anything runs, so that stop_cluster cleans up
+  # after a failure at any later step.
+  mkdir -p -- "$RUN_DIR"
+  printf 'work_dir=%s\nnodes=%s\nbase_port=%s\nbootstrap=%s\nversion=%s\n' \
+    "$CLUSTER_WORK_DIR" "$nodes" "$base_port" "$CLUSTER_BOOTSTRAP" "$KAFKA_VERSION" >"$CLUSTER_STATE_FILE"
+  # A caller installs its "cluster-stop" trap only after cluster-start
+  # succeeds, so an interrupted start stops the cluster itself.
+  trap 'stop_cluster; exit 130' INT
+  trap 'stop_cluster; exit 143' TERM
+
+  write_tool_configs "$CLUSTER_WORK_DIR"
+  for ((node = 1; node <= nodes; node++)); do
+    write_cluster_node_config "$node"
+  done
+  format_cluster_storage
+
+  local -a pids=() node_dirs=() node_ids=()
+  for ((node = 1; node <= nodes; node++)); do
+    launch_broker "$(node_dir "$node")" "$CLUSTER_PERFORMANCE_OPTS"
+    echo "$LAUNCHED_PID" >"$(node_dir "$node")/kafka.pid"
+    pids+=("$LAUNCHED_PID")
+    node_dirs+=("$(node_dir "$node")")
+    node_ids+=("$node")
+  done
+
+  local deadline_us=$((started_us + timeout * 1000000)) failure='' exit_status
+  while :; do
+    for ((node = 1; node <= nodes; node++)); do
+      if ! kill -0 "${pids[node - 1]}" 2>/dev/null; then
+        exit_status=0
+        wait "${pids[node - 1]}" || exit_status=$?
+        failure="the JVM of node $node (pid ${pids[node - 1]}) exited with status $exit_status during startup"
+        break 2
+      fi
+    done
+    # Each probe is a JVM start that takes CPU from the nodes, so none runs
+    # before every node listens for clients.
+    if all_client_ports_open &&
+      brokers_serve_requests "$CLUSTER_WORK_DIR" "$CLUSTER_BOOTSTRAP" "${node_ids[@]}"; then
+      break
+    fi
+    if (($(now_us) >= deadline_us)); then
+      failure="not every node of the cluster was an unfenced broker on $CLUSTER_BOOTSTRAP within $timeout s; raise --timeout if the machine is slow"
+      break
+    fi
+    sleep 0.5
+  done
+
+  if [[ -n $failure ]]; then
+    printf '%s: error: %s\n' "$SCRIPT_NAME" "$failure" >&2
+    report_broker_logs "$FAILED_CLUSTER_START_LOG" "${node_dirs[@]}"
+    stop_cluster
+    exit 1
+  fi
+
+  trap - INT TERM
+  info "Kafka $KAFKA_VERSION cluster of $nodes nodes started in $(format_elapsed "$started_us") (pids ${pids[*]}, directory $CLUSTER_WORK_DIR)."
+  info "Bootstrap servers: $CLUSTER_BOOTSTRAP"
+}
+
+cmd_cluster_stop() {
+  if ! load_cluster_state; then
+    info "No test cluster is running."
+    return 0
+  fi
+  local started_us
+  started_us=$(now_us)
+  stop_cluster
+  info "Stopped the test cluster in $(format_elapsed "$started_us")."
+}
+
+cmd_cluster_status() {
+  if ! load_cluster_state; then
+    info "No test cluster is running."
+    return 1
+  fi
+
+  local node running=0 pid rss_kib
+  info "Kafka $CLUSTER_VERSION test cluster of $CLUSTER_NODES nodes in $CLUSTER_WORK_DIR:"
+  for ((node = 1; node <= CLUSTER_NODES; node++)); do
+    pid=$(node_pid "$node")
+    if node_alive "$node"; then
+      rss_kib=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ') || rss_kib=0
+      info "  node $node: running, pid $pid, RSS $((${rss_kib:-0} / 1024)) MiB, client 127.0.0.1:$(node_client_port "$node"), controller 127.0.0.1:$(node_controller_port "$node"), log $(node_dir "$node")/broker.log"
+      running=$((running + 1))
+    else
+      info "  node $node: not running (last pid ${pid:-none}), client 127.0.0.1:$(node_client_port "$node"), log $(node_dir "$node")/broker.log"
+    fi
+  done
+  info "Bootstrap servers: $CLUSTER_BOOTSTRAP"
+  ((running == CLUSTER_NODES))
+}
+
+# Loads the cluster state or exits with an error. Admin tools and restarted
+# nodes then run from the jars of the cluster's version.
+require_cluster() {
+  if ! load_cluster_state || ! any_node_alive; then
+    die "no test cluster is running; run '$SCRIPT_NAME cluster-start' first"
+  fi
+  LIBS_DIR=$CACHE_DIR/$CLUSTER_VERSION/libs
+}
+
+# Checks that $1 names a node of the loaded cluster.
+validate_node() {
+  local node=$1
+  if ! is_positive_integer "$node" || ((node > CLUSTER_NODES)); then
+    die "invalid node '$node': expected a node number from 1 to $CLUSTER_NODES"
+  fi
+}
+
+cmd_cluster_bootstrap() {
+  require_cluster
+  echo "$CLUSTER_BOOTSTRAP"
+}
+
+cmd_node_kill() {
+  (($# == 1)) || die "node-kill expects one node number, got $# argument(s); run '$SCRIPT_NAME help' for usage"
+  local node=$1
+  require_cluster
+  validate_node "$node"
+  node_alive "$node" || die "node $node is not running; start it with '$SCRIPT_NAME node-start $node'"
+
+  local pid
+  pid=$(node_pid "$node")
+  kill -KILL "$pid"
+  local deadline_us=$(($(now_us) + KILL_WAIT_TIMEOUT * 1000000))
+  while node_alive "$node"; do
+    (($(now_us) < deadline_us)) || die "node $node (pid $pid) still runs $KILL_WAIT_TIMEOUT s after SIGKILL"
+    sleep 0.1
+  done
+  info "Killed node $node (pid $pid) with SIGKILL; its data stays in $(node_dir "$node")/data."
+}
+
+cmd_node_start() {
+  (($# >= 1)) || die "node-start expects a node number; run '$SCRIPT_NAME help' for usage"
+  local node=$1 timeout=${KAFKA_START_TIMEOUT:-$DEFAULT_CLUSTER_START_TIMEOUT}
+  shift
+  while (($# > 0)); do
+    case $1 in
+      --timeout)
+        (($# >= 2)) || die "option $1 needs a value; run '$SCRIPT_NAME help' for usage"
+        timeout=$2
+        shift 2
+        ;;
+      *) die "unknown node-start option '$1'; run '$SCRIPT_NAME help' for usage" ;;
+    esac
+  done
+  is_positive_integer "$timeout" || die "invalid start timeout '$timeout': expected a whole number of seconds greater than 0"
+
+  # require_cluster fails when no node runs, because a node started alone has
+  # no controller quorum (a majority of the voters) and never becomes ready.
+  require_cluster
+  validate_node "$node"
+  if node_alive "$node"; then
+    die "node $node already runs (pid $(node_pid "$node")); kill it with '$SCRIPT_NAME node-kill $node' first"
+  fi
+  local checked_port
+  for checked_port in "$(node_client_port "$node")" "$(node_controller_port "$node")"; do
+    if port_open "$checked_port"; then
+      die "port $checked_port on 127.0.0.1, which node $node uses, is already in use; stop the process that listens there"
+    fi
+  done
+  require_java
+
+  local started_us dir client_address
+  started_us=$(now_us)
+  dir=$(node_dir "$node")
+  client_address=127.0.0.1:$(node_client_port "$node")
+  launch_broker "$dir" "$CLUSTER_PERFORMANCE_OPTS"
+  local pid=$LAUNCHED_PID
+  echo "$pid" >"$dir/kafka.pid"
+  trap 'kill_node "$node"; exit 130' INT
+  trap 'kill_node "$node"; exit 143' TERM
+
+  local deadline_us=$((started_us + timeout * 1000000)) failure='' exit_status
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      exit_status=0
+      wait "$pid" || exit_status=$?
+      failure="the JVM of node $node (pid $pid) exited with status $exit_status during startup"
+      break
+    fi
+    if port_open "$(node_client_port "$node")" &&
+      brokers_serve_requests "$CLUSTER_WORK_DIR" "$client_address" "$node"; then
+      break
+    fi
+    if (($(now_us) >= deadline_us)); then
+      failure="node $node was not an unfenced broker on $client_address within $timeout s; raise --timeout if the machine is slow"
+      break
+    fi
+    sleep 0.5
+  done
+
+  if [[ -n $failure ]]; then
+    printf '%s: error: %s\n' "$SCRIPT_NAME" "$failure" >&2
+    report_broker_logs "$RUN_DIR/failed-node-$node-start.log" "$dir"
+    kill_node "$node"
+    exit 1
+  fi
+
+  trap - INT TERM
+  info "Node $node started again in $(format_elapsed "$started_us") (pid $pid, client $client_address)."
+}
+
 main() {
   if (($# == 0)); then
     print_usage >&2
@@ -589,7 +1184,10 @@ main() {
   case $command in
     start) cmd_start "$@" ;;
     create-topic) cmd_create_topic "$@" ;;
-    fetch | stop | status | bootstrap | list-topics)
+    cluster-start) cmd_cluster_start "$@" ;;
+    node-kill) cmd_node_kill "$@" ;;
+    node-start) cmd_node_start "$@" ;;
+    fetch | stop | status | bootstrap | list-topics | cluster-stop | cluster-status | cluster-bootstrap)
       require_no_arguments "$command" "$@"
       "cmd_${command//-/_}"
       ;;
