@@ -70,10 +70,13 @@ func (c *Client) Ping(ctx context.Context) error {
 
 // Produce hands r to franz-go, waiting while franz-go's buffer is full. The
 // promise runs once, on franz-go's promise goroutine, and must not block.
-// The record is produced under a context that never ends, whatever
-// r.Context holds.
+//
+// r.Context may carry the caller's bookkeeping, but only in a context that
+// never ends (its Done returns nil): any other context, and nil, is replaced
+// by context.Background(), because franz-go fails a record whose context
+// ends together with every record buffered behind it in its partition.
 func (c *Client) Produce(r *kgo.Record, promise func(*kgo.Record, error)) {
-	r.Context = context.Background()
+	isolate(r)
 	c.cl.Produce(r.Context, r, promise)
 }
 
@@ -82,8 +85,15 @@ func (c *Client) Produce(r *kgo.Record, promise func(*kgo.Record, error)) {
 // failure reaches the promise shortly after the call, on franz-go's promise
 // goroutine.
 func (c *Client) TryProduce(r *kgo.Record, promise func(*kgo.Record, error)) {
-	r.Context = context.Background()
+	isolate(r)
 	c.cl.TryProduce(r.Context, r, promise)
+}
+
+// isolate gives r a context that never ends.
+func isolate(r *kgo.Record) {
+	if r.Context == nil || r.Context.Done() != nil {
+		r.Context = context.Background()
+	}
 }
 
 // Flush waits until every buffered record has its outcome or ctx ends. At

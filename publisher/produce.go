@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/xmidt-org/wrp-go/v3"
@@ -66,10 +67,13 @@ func (d *Dispatcher) ProduceSync(ctx context.Context, msg *wrp.Message) error {
 
 	select {
 	case o := <-reply:
-		// The outcome arrived.
+		// The outcome arrived, and the channel is empty again.
+		replies.Put(reply)
 		return o.Err
 	case <-ctx.Done():
 		// The caller stopped waiting; the outcome still arrives elsewhere.
+		// The channel stays out of the pool, because the outcome will
+		// still be sent into it.
 		return fmt.Errorf("%w: %w", ErrAckPending, ctx.Err())
 	}
 }
@@ -104,16 +108,25 @@ func (d *Dispatcher) admit(ctx context.Context, msg *wrp.Message, mode metrics.M
 	}
 	var reply chan metrics.Outcome
 	if mode == metrics.ModeProduceSync {
-		reply = make(chan metrics.Outcome, 1)
+		reply = replies.Get().(chan metrics.Outcome)
 		job.Reply = reply
 	}
 
 	d.outstanding.Add(1)
 	if err := d.enqueue(ctx, run, mode, d.laneFor(key, run), job); err != nil {
 		d.finishOne()
+		if reply != nil {
+			replies.Put(reply)
+		}
 		return nil, err
 	}
 	return reply, nil
+}
+
+// replies pools the channels that carry an outcome to a waiting
+// ProduceSync. Each holds room for the one outcome.
+var replies = sync.Pool{
+	New: func() any { return make(chan metrics.Outcome, 1) },
 }
 
 // enqueue reserves a results slot when results are enabled and puts the job

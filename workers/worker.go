@@ -50,97 +50,88 @@ func (w *worker) recover(job *Job, r *panics.Recovered) {
 		return
 	}
 
-	o := newOutcome(job)
-	w.fail(job, &o, fmt.Errorf("internal error while handling the message: %w", r.AsError()), metrics.ErrorTypeInternal)
+	// The envelope of the failed attempt, if any, is left to the garbage
+	// collector: the panic may have left it half filled.
+	env := getEnvelope(w, job)
+	w.fail(env, fmt.Errorf("internal error while handling the message: %w", r.AsError()), metrics.ErrorTypeInternal)
 }
 
 func (w *worker) handle(job *Job) {
-	o := newOutcome(job)
+	env := getEnvelope(w, job)
+	o := &env.outcome
 	routing := w.routing.Load()
 
 	eventType, err := router.EventType(job.Msg.Destination)
 	if err != nil {
-		w.fail(job, &o, err, metrics.ErrorTypeInvalidDestination)
+		w.fail(env, err, metrics.ErrorTypeInvalidDestination)
 		return
 	}
 	o.EventType = eventType
 
 	decision, err := routing.Table.Route(eventType, job.Msg, job.Key)
 	if err != nil {
-		w.fail(job, &o, err, metrics.ErrorTypeNoTopicMatch)
+		w.fail(env, err, metrics.ErrorTypeNoTopicMatch)
 		return
 	}
 	o.Topic = decision.Topic
 	o.Strategy = decision.Strategy.String()
 	o.Fallback = decision.Fallback
 
-	value, err := router.Encode(nil, job.Msg)
+	env.value, err = router.Encode(env.value[:0], job.Msg)
 	if err != nil {
-		w.fail(job, &o, fmt.Errorf("encoding the message as msgpack: %w", err), metrics.ErrorTypeEncoding)
+		w.fail(env, fmt.Errorf("encoding the message as msgpack: %w", err), metrics.ErrorTypeEncoding)
 		return
 	}
 
-	record := &kgo.Record{
-		Topic:   decision.Topic,
-		Value:   value,
-		Headers: routing.Headers.Append(nil, job.Msg),
-	}
-	if job.Key != "" {
-		record.Key = []byte(job.Key)
-	}
+	record := &env.record
+	record.Context = env
+	record.Topic = decision.Topic
+	record.Key = bytesOf(job.Key)
+	record.Value = env.value
+	record.Headers = routing.Headers.Append(env.headers[:0], job.Msg)
 
 	size := batchSize(record)
 	if limit, setting := w.producer.RecordLimit(decision.Topic); size > limit {
 		err := fmt.Errorf("record for topic %q is %d bytes in its batch, over the limit of %d bytes set by %s: shrink the payload or raise the limit", decision.Topic, size, limit, setting)
-		w.fail(job, &o, err, metrics.ErrorTypeMessageTooLarge)
+		w.fail(env, err, metrics.ErrorTypeMessageTooLarge)
 		return
-	}
-
-	promise := func(r *kgo.Record, err error) {
-		w.complete(job, &o, r, err)
 	}
 
 	w.handed = true
 	if job.Mode == metrics.ModeTryProduce {
-		w.producer.TryProduce(record, promise)
+		w.producer.TryProduce(record, complete)
 	} else {
-		w.producer.Produce(record, promise)
+		w.producer.Produce(record, complete)
 	}
 }
 
-// complete builds the outcome from franz-go's promise.
-func (w *worker) complete(job *Job, o *metrics.Outcome, r *kgo.Record, err error) {
-	o.Latency = time.Since(job.Start)
+// complete builds the outcome from franz-go's promise, delivers it and
+// recycles the envelope.
+func (w *worker) complete(env *envelope, r *kgo.Record, err error) {
+	o := &env.outcome
+	o.Latency = time.Since(env.job.Start)
 	if err == nil {
 		o.Partition = r.Partition
 		if !w.producer.AcksNone() {
 			o.Offset = r.Offset
 		}
-		w.deliver(o, job.Reply)
-		return
+	} else {
+		o.ErrorType = kafka.Classify(err)
+		o.Err = describeBrokerError(r, err)
 	}
 
-	o.ErrorType = kafka.Classify(err)
-	o.Err = describeBrokerError(r, err)
-	w.deliver(o, job.Reply)
+	w.deliver(o, env.job.Reply)
+	env.release()
 }
 
-func (w *worker) fail(job *Job, o *metrics.Outcome, err error, errorType string) {
-	o.Latency = time.Since(job.Start)
+// fail delivers a failed outcome for a message that never reached franz-go.
+func (w *worker) fail(env *envelope, err error, errorType string) {
+	o := &env.outcome
+	o.Latency = time.Since(env.job.Start)
 	o.Err = err
 	o.ErrorType = errorType
-	w.deliver(o, job.Reply)
-}
-
-func newOutcome(job *Job) metrics.Outcome {
-	return metrics.Outcome{
-		Message:   job.Msg,
-		Mode:      job.Mode,
-		Key:       job.Key,
-		KeySource: job.KeySource,
-		Partition: -1,
-		Offset:    -1,
-	}
+	w.deliver(o, env.job.Reply)
+	env.release()
 }
 
 // describeBrokerError names the record's topic and size next to franz-go's

@@ -3,6 +3,7 @@ package workers
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,7 +38,15 @@ type fakeProducer struct {
 
 func (p *fakeProducer) Produce(r *kgo.Record, promise func(*kgo.Record, error)) {
 	p.mu.Lock()
-	p.records = append(p.records, r)
+	// The worker reuses the record after its promise, as franz-go allows,
+	// so keep a copy.
+	kept := &kgo.Record{
+		Topic:   r.Topic,
+		Key:     slices.Clone(r.Key),
+		Value:   slices.Clone(r.Value),
+		Headers: slices.Clone(r.Headers),
+	}
+	p.records = append(p.records, kept)
 	r.Partition, r.Offset = 3, int64(len(p.records)-1)
 	err := p.err
 	p.mu.Unlock()

@@ -1,0 +1,93 @@
+package workers
+
+import (
+	"context"
+	"sync"
+	"unsafe"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/xmidt-org/wrpkafka/metrics"
+)
+
+// envelope carries one message from its worker through franz-go and back to
+// the promise. Envelopes are pooled, so a message in steady state allocates
+// no record, value buffer, header slice or promise closure.
+//
+// The envelope is the record's Context. franz-go keeps a record's context to
+// decide when to give up on the record; this one is context.Background()
+// underneath and never ends, so it cannot fail the record or the records
+// behind it, and the promise gets the envelope back from the record without
+// a closure.
+type envelope struct {
+	context.Context
+
+	record  kgo.Record
+	job     Job
+	outcome metrics.Outcome
+	worker  *worker
+
+	// value is the encoding buffer, reused across messages.
+	value []byte
+	// headers backs record.Headers for up to its length of headers.
+	headers [8]kgo.RecordHeader
+}
+
+// maxPooledValue is the largest value buffer an envelope keeps when it
+// returns to the pool, so one huge message does not pin its buffer forever.
+const maxPooledValue = 64 << 10
+
+var envelopes = sync.Pool{
+	New: func() any { return &envelope{Context: context.Background()} },
+}
+
+func getEnvelope(w *worker, job *Job) *envelope {
+	env := envelopes.Get().(*envelope)
+	env.worker = w
+	env.job = *job
+	env.outcome = metrics.Outcome{
+		Message:   job.Msg,
+		Mode:      job.Mode,
+		Key:       job.Key,
+		KeySource: job.KeySource,
+		Partition: -1,
+		Offset:    -1,
+	}
+	return env
+}
+
+// release clears every reference the envelope holds, so the pool does not
+// keep messages alive, and returns it to the pool.
+//
+// The Context field is never written after New: franz-go goroutines may
+// still read a record's context after its promise ran, and an unchanging
+// field makes that read safe.
+func (env *envelope) release() {
+	env.record = kgo.Record{}
+	env.job = Job{}
+	env.outcome = metrics.Outcome{}
+	env.worker = nil
+	env.headers = [len(env.headers)]kgo.RecordHeader{}
+	if cap(env.value) > maxPooledValue {
+		env.value = nil
+	} else {
+		env.value = env.value[:0]
+	}
+	envelopes.Put(env)
+}
+
+// complete is the promise of every record the workers produce.
+func complete(r *kgo.Record, err error) {
+	env := r.Context.(*envelope)
+	env.worker.complete(env, r, err)
+}
+
+// bytesOf returns the bytes of s without copying them. The slice must only
+// be read: the workers use it for record keys, which franz-go reads to
+// partition and encode the record and never writes.
+func bytesOf(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
