@@ -55,7 +55,8 @@ const fieldPrefix = "wrp."
 // metadataField is the field part of a metadata reference, before its key.
 const metadataField = "metadata."
 
-// headerFields maps the lower-cased field part of a reference to its source.
+// headerFields maps the field part of a reference, in lower case, to its
+// source.
 var headerFields = map[string]headerSource{
 	"type":                    fromType,
 	"source":                  fromSource,
@@ -91,7 +92,7 @@ const validReferences = "wrp.Type, wrp.Source, wrp.Destination, wrp.TransactionU
 //   - wrp.PartnerIDs: the partner ids joined with commas;
 //   - wrp.Metadata.<key>: the metadata value of key.
 //
-// The field part is matched case-insensitively, while a metadata key is
+// The field part is matched ignoring ASCII case, while a metadata key is
 // matched exactly and must not be empty. An unknown reference does not fail:
 // its header is dropped and a warning for the caller to log is returned. An
 // empty header name is an error.
@@ -132,8 +133,15 @@ func compileHeader(name, value string) (header, bool) {
 		return header{name: name, source: fromMetadata, key: key}, key != ""
 	}
 
-	source, ok := headerFields[strings.ToLower(field)]
-	return header{name: name, source: source}, ok
+	// Only ASCII case is ignored, as for the metadata prefix above.
+	// strings.ToLower would also accept non-ASCII letters whose lower case
+	// is ASCII, such as 'İ' (U+0130) for 'i'.
+	for reference, source := range headerFields {
+		if equalFoldASCII(field, reference) {
+			return header{name: name, source: source}, true
+		}
+	}
+	return header{}, false
 }
 
 // Len returns the number of headers that Append adds at most.
@@ -193,9 +201,10 @@ func (h *header) maxValueLen(msg *wrp.Message) int {
 	switch h.source {
 	case fromLiteral:
 		return 0
-	case fromType, fromStatus, fromRequestDeliveryResponse, fromQualityOfService:
-		// A type name is shorter than maxDecimalLen, and unknown types are
-		// written in decimal.
+	case fromType:
+		// Unknown types are written in decimal.
+		return max(maxTypeNameLen, maxDecimalLen)
+	case fromStatus, fromRequestDeliveryResponse, fromQualityOfService:
 		return maxDecimalLen
 	case fromPartnerIDs:
 		n := 0
@@ -283,6 +292,12 @@ var messageTypeNames = func() []string {
 	}
 	return names
 }()
+
+// maxTypeNameLen is the length of the longest name in messageTypeNames,
+// "SimpleRequestResponse" in wrp-go v3.7.0.
+var maxTypeNameLen = len(slices.MaxFunc(messageTypeNames, func(a, b string) int {
+	return len(a) - len(b)
+}))
 
 // messageTypeName returns the name of t, or "" when t is not a known type.
 func messageTypeName(t wrp.MessageType) string {

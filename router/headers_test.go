@@ -192,6 +192,7 @@ func TestHeadersUnknownReferences(t *testing.T) {
 		"a-nokey":   "wrp.Metadata.",
 		"m-bare":    "wrp.",
 		"h-headers": "wrp.Headers",
+		"s-dotted":  "wrp.SessİonID", // U+0130 lower-cases to 'i', but only ASCII case is ignored
 		"ok":        "wrp.Source",
 	})
 	if err != nil {
@@ -205,6 +206,7 @@ func TestHeadersUnknownReferences(t *testing.T) {
 		`headers: header "a-nokey" references unknown field "wrp.Metadata." and is dropped: use wrp.Type, `,
 		`headers: header "h-headers" references unknown field "wrp.Headers"`,
 		`headers: header "m-bare" references unknown field "wrp."`,
+		`headers: header "s-dotted" references unknown field "wrp.SessİonID"`,
 		`headers: header "z-foo" references unknown field "wrp.Foo"`,
 	}
 	if len(warnings) != len(wantPrefixes) {
@@ -258,18 +260,28 @@ func TestHeadersAllocations(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	msg := newDeviceEvent()
+	typeOnly, _, err := CompileHeaders(map[string]string{"type": "wrp.Type"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// SimpleRequestResponse is the longest type name, longer than any int64
+	// in decimal.
+	requestResponse := &wrp.Message{Type: wrp.SimpleRequestResponseMessageType}
+
 	dst := make([]kgo.RecordHeader, 0, 16)
 	tests := []struct {
 		name    string
 		headers Headers
+		msg     *wrp.Message
 		want    float64
 	}{
-		{name: "literals", headers: literals, want: 0},
-		{name: "references", headers: references, want: 1},
+		{name: "literals", headers: literals, msg: newDeviceEvent(), want: 0},
+		{name: "references", headers: references, msg: newDeviceEvent(), want: 1},
+		{name: "longest type name", headers: typeOnly, msg: requestResponse, want: 1},
 	}
 	for _, tt := range tests {
-		allocs := testing.AllocsPerRun(100, func() { tt.headers.Append(dst[:0], msg) })
+		allocs := testing.AllocsPerRun(100, func() { tt.headers.Append(dst[:0], tt.msg) })
 		if allocs != tt.want {
 			t.Errorf("%s: Append allocated %v times, want %v", tt.name, allocs, tt.want)
 		}
