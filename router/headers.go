@@ -157,6 +157,16 @@ func (h Headers) Len() int {
 // Append allocates that array once per call when a header references a field,
 // and grows dst when it has no room.
 func (h Headers) Append(dst []kgo.RecordHeader, msg *wrp.Message) []kgo.RecordHeader {
+	dst, _ = h.AppendBuffer(dst, nil, msg)
+	return dst
+}
+
+// AppendBuffer is Append with the values of referenced fields written into
+// buf, which it returns extended or replaced. It allocates only when buf has
+// less room than the headers may need, so a caller that keeps buf for the
+// next message, after the previous headers are no longer in use, appends
+// headers without allocating.
+func (h Headers) AppendBuffer(dst []kgo.RecordHeader, buf []byte, msg *wrp.Message) ([]kgo.RecordHeader, []byte) {
 	if msg == nil {
 		msg = &emptyMessage
 	}
@@ -165,10 +175,8 @@ func (h Headers) Append(dst []kgo.RecordHeader, msg *wrp.Message) []kgo.RecordHe
 	for i := range h.headers {
 		size += h.headers[i].maxValueLen(msg)
 	}
-
-	var values []byte
-	if size > 0 {
-		values = make([]byte, 0, size)
+	if cap(buf)-len(buf) < size {
+		buf = make([]byte, 0, size)
 	}
 
 	for i := range h.headers {
@@ -178,15 +186,15 @@ func (h Headers) Append(dst []kgo.RecordHeader, msg *wrp.Message) []kgo.RecordHe
 			continue
 		}
 
-		start := len(values)
-		values = hdr.appendValue(values, msg)
-		if len(values) == start {
+		start := len(buf)
+		buf = hdr.appendValue(buf, msg)
+		if len(buf) == start {
 			continue
 		}
-		dst = append(dst, kgo.RecordHeader{Key: hdr.name, Value: values[start:len(values):len(values)]})
+		dst = append(dst, kgo.RecordHeader{Key: hdr.name, Value: buf[start:len(buf):len(buf)]})
 	}
 
-	return dst
+	return dst, buf
 }
 
 // emptyMessage replaces a nil message in Append. Nothing modifies it.

@@ -29,6 +29,8 @@ type envelope struct {
 
 	// value is the encoding buffer, reused across messages.
 	value []byte
+	// headerValues holds the values of headers that copy message fields.
+	headerValues []byte
 	// headers backs record.Headers for up to its length of headers.
 	headers [8]kgo.RecordHeader
 }
@@ -72,6 +74,11 @@ func (env *envelope) release() {
 		env.value = nil
 	} else {
 		env.value = env.value[:0]
+	}
+	if cap(env.headerValues) > maxPooledValue {
+		env.headerValues = nil
+	} else {
+		env.headerValues = env.headerValues[:0]
 	}
 	envelopes.Put(env)
 }

@@ -88,7 +88,7 @@ func (w *worker) handle(job *Job) {
 	record.Topic = decision.Topic
 	record.Key = bytesOf(job.Key)
 	record.Value = env.value
-	record.Headers = routing.Headers.Append(env.headers[:0], job.Msg)
+	record.Headers, env.headerValues = routing.Headers.AppendBuffer(env.headers[:0], env.headerValues[:0], job.Msg)
 
 	size := batchSize(record)
 	if limit, setting := w.producer.RecordLimit(decision.Topic); size > limit {
