@@ -1,11 +1,13 @@
 package router
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/xmidt-org/wrp-go/v3"
 )
@@ -52,12 +54,29 @@ const metadataOnStack = 16
 
 type metadataEntry struct {
 	key, value string
+	// prefix is the first 8 bytes of key, big-endian and padded with
+	// zeros, so that unequal prefixes order the keys as strings do.
+	prefix uint64
+}
+
+// keyPrefix returns the first 8 bytes of s as a big-endian number, padded
+// with zero bytes when s is shorter.
+func keyPrefix(s string) uint64 {
+	if len(s) >= 8 {
+		// One load instead of eight: the bytes are read, never kept.
+		return binary.BigEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8))
+	}
+	var p uint64
+	for i := range len(s) {
+		p |= uint64(s[i]) << (56 - 8*i)
+	}
+	return p
 }
 
 // sortedMetadata appends the entries of metadata to dst, sorted by key.
 func sortedMetadata(dst []metadataEntry, metadata map[string]string) []metadataEntry {
 	for key, value := range metadata {
-		dst = append(dst, metadataEntry{key: key, value: value})
+		dst = append(dst, metadataEntry{key: key, value: value, prefix: keyPrefix(key)})
 	}
 
 	if len(dst) > metadataOnStack {
@@ -67,38 +86,47 @@ func sortedMetadata(dst []metadataEntry, metadata map[string]string) []metadataE
 		return dst
 	}
 
-	// An insertion sort, which compares keys without a function value. On
-	// the 8-entry benchmark message it ran about 10% faster than
-	// slices.SortFunc (BenchmarkEncode, 2-core AMD EPYC VM).
+	// An insertion sort without a function value, which suits the few
+	// entries a WRP message carries. Most keys differ in their first 8
+	// bytes, so one integer comparison usually orders two of them.
 	for i := 1; i < len(dst); i++ {
-		for j := i; j > 0 && dst[j].key < dst[j-1].key; j-- {
-			dst[j], dst[j-1] = dst[j-1], dst[j]
+		entry := dst[i]
+		j := i
+		for ; j > 0; j-- {
+			prev := &dst[j-1]
+			if prev.prefix < entry.prefix || prev.prefix == entry.prefix && prev.key <= entry.key {
+				break
+			}
+			dst[j] = *prev
 		}
+		dst[j] = entry
 	}
 	return dst
 }
 
-// Keys of the encoded map: the json tags of the fields of wrp.Message.
+// Keys of the encoded map, already in msgpack form: a fixstr header byte
+// (0xa0 | length), then the json tag of the wrp.Message field. Writing them
+// whole skips choosing a string header for every key.
 const (
-	tagType            = "msg_type"
-	tagSource          = "source"
-	tagDestination     = "dest"
-	tagTransactionUUID = "transaction_uuid"
-	tagContentType     = "content_type"
-	tagAccept          = "accept"
-	tagStatus          = "status"
-	tagRDR             = "rdr"
-	tagHeaders         = "headers"
-	tagMetadata        = "metadata"
-	tagSpans           = "spans"
-	tagIncludeSpans    = "include_spans"
-	tagPath            = "path"
-	tagPayload         = "payload"
-	tagServiceName     = "service_name"
-	tagURL             = "url"
-	tagPartnerIDs      = "partner_ids"
-	tagSessionID       = "session_id"
-	tagQOS             = "qos"
+	tagType            = "\xa8msg_type"
+	tagSource          = "\xa6source"
+	tagDestination     = "\xa4dest"
+	tagTransactionUUID = "\xb0transaction_uuid"
+	tagContentType     = "\xaccontent_type"
+	tagAccept          = "\xa6accept"
+	tagStatus          = "\xa6status"
+	tagRDR             = "\xa3rdr"
+	tagHeaders         = "\xa7headers"
+	tagMetadata        = "\xa8metadata"
+	tagSpans           = "\xa5spans"
+	tagIncludeSpans    = "\xadinclude_spans"
+	tagPath            = "\xa4path"
+	tagPayload         = "\xa7payload"
+	tagServiceName     = "\xacservice_name"
+	tagURL             = "\xa3url"
+	tagPartnerIDs      = "\xabpartner_ids"
+	tagSessionID       = "\xaasession_id"
+	tagQOS             = "\xa3qos"
 )
 
 // appendMessage writes the encoding. Every length in msg must fit in 32 bits,
@@ -106,7 +134,7 @@ const (
 func appendMessage(dst []byte, msg *wrp.Message, metadata []metadataEntry) []byte {
 	dst = appendMapHeader(dst, fieldCount(msg))
 
-	dst = appendString(dst, tagType)
+	dst = append(dst, tagType...)
 	dst = appendInt(dst, int64(msg.Type))
 	dst = appendStringField(dst, tagSource, msg.Source)
 	dst = appendStringField(dst, tagDestination, msg.Destination)
@@ -114,42 +142,42 @@ func appendMessage(dst []byte, msg *wrp.Message, metadata []metadataEntry) []byt
 	dst = appendStringField(dst, tagContentType, msg.ContentType)
 	dst = appendStringField(dst, tagAccept, msg.Accept)
 	if msg.Status != nil {
-		dst = appendString(dst, tagStatus)
+		dst = append(dst, tagStatus...)
 		dst = appendInt(dst, *msg.Status)
 	}
 	if msg.RequestDeliveryResponse != nil {
-		dst = appendString(dst, tagRDR)
+		dst = append(dst, tagRDR...)
 		dst = appendInt(dst, *msg.RequestDeliveryResponse)
 	}
 	if len(msg.Headers) > 0 {
-		dst = appendString(dst, tagHeaders)
+		dst = append(dst, tagHeaders...)
 		dst = appendStrings(dst, msg.Headers)
 	}
 	if len(metadata) > 0 {
-		dst = appendString(dst, tagMetadata)
+		dst = append(dst, tagMetadata...)
 		dst = appendMetadata(dst, metadata)
 	}
 	if len(msg.Spans) > 0 {
-		dst = appendString(dst, tagSpans)
+		dst = append(dst, tagSpans...)
 		dst = appendSpans(dst, msg.Spans)
 	}
 	if msg.IncludeSpans != nil {
-		dst = appendString(dst, tagIncludeSpans)
+		dst = append(dst, tagIncludeSpans...)
 		dst = appendBool(dst, *msg.IncludeSpans)
 	}
 	dst = appendStringField(dst, tagPath, msg.Path)
 	if len(msg.Payload) > 0 {
-		dst = appendString(dst, tagPayload)
+		dst = append(dst, tagPayload...)
 		dst = appendBin(dst, msg.Payload)
 	}
 	dst = appendStringField(dst, tagServiceName, msg.ServiceName)
 	dst = appendStringField(dst, tagURL, msg.URL)
 	if len(msg.PartnerIDs) > 0 {
-		dst = appendString(dst, tagPartnerIDs)
+		dst = append(dst, tagPartnerIDs...)
 		dst = appendStrings(dst, msg.PartnerIDs)
 	}
 	dst = appendStringField(dst, tagSessionID, msg.SessionID)
-	dst = appendString(dst, tagQOS)
+	dst = append(dst, tagQOS...)
 	return appendInt(dst, int64(msg.QualityOfService))
 }
 
@@ -188,7 +216,7 @@ func appendStringField(dst []byte, key, value string) []byte {
 	if value == "" {
 		return dst
 	}
-	dst = appendString(dst, key)
+	dst = append(dst, key...)
 	return appendString(dst, value)
 }
 
@@ -227,7 +255,7 @@ func appendSpans(dst []byte, spans [][]string) []byte {
 func encodedSize(msg *wrp.Message, metadata []metadataEntry) int {
 	const (
 		intSize  = 9 // the type byte and an int64
-		tagSize  = 1 + len(tagTransactionUUID)
+		tagSize  = len(tagTransactionUUID)
 		tagCount = 19
 	)
 
@@ -265,37 +293,37 @@ func checkLengths(msg *wrp.Message, metadata []metadataEntry) error {
 		name   string
 		length int
 	}{
-		{tagSource, len(msg.Source)},
-		{tagDestination, len(msg.Destination)},
-		{tagTransactionUUID, len(msg.TransactionUUID)},
-		{tagContentType, len(msg.ContentType)},
-		{tagAccept, len(msg.Accept)},
-		{tagHeaders, len(msg.Headers)},
-		{tagMetadata, len(metadata)},
-		{tagSpans, len(msg.Spans)},
-		{tagPath, len(msg.Path)},
-		{tagPayload, len(msg.Payload)},
-		{tagServiceName, len(msg.ServiceName)},
-		{tagURL, len(msg.URL)},
-		{tagPartnerIDs, len(msg.PartnerIDs)},
-		{tagSessionID, len(msg.SessionID)},
+		{tagName(tagSource), len(msg.Source)},
+		{tagName(tagDestination), len(msg.Destination)},
+		{tagName(tagTransactionUUID), len(msg.TransactionUUID)},
+		{tagName(tagContentType), len(msg.ContentType)},
+		{tagName(tagAccept), len(msg.Accept)},
+		{tagName(tagHeaders), len(msg.Headers)},
+		{tagName(tagMetadata), len(metadata)},
+		{tagName(tagSpans), len(msg.Spans)},
+		{tagName(tagPath), len(msg.Path)},
+		{tagName(tagPayload), len(msg.Payload)},
+		{tagName(tagServiceName), len(msg.ServiceName)},
+		{tagName(tagURL), len(msg.URL)},
+		{tagName(tagPartnerIDs), len(msg.PartnerIDs)},
+		{tagName(tagSessionID), len(msg.SessionID)},
 	} {
 		if err := checkLength(field.name, field.length); err != nil {
 			return err
 		}
 	}
 
-	if err := checkStringLengths(tagHeaders, msg.Headers); err != nil {
+	if err := checkStringLengths(tagName(tagHeaders), msg.Headers); err != nil {
 		return err
 	}
-	if err := checkStringLengths(tagPartnerIDs, msg.PartnerIDs); err != nil {
+	if err := checkStringLengths(tagName(tagPartnerIDs), msg.PartnerIDs); err != nil {
 		return err
 	}
 	for i, span := range msg.Spans {
-		if err := checkLength(fmt.Sprintf("%s[%d]", tagSpans, i), len(span)); err != nil {
+		if err := checkLength(fmt.Sprintf("%s[%d]", tagName(tagSpans), i), len(span)); err != nil {
 			return err
 		}
-		if err := checkStringLengths(fmt.Sprintf("%s[%d]", tagSpans, i), span); err != nil {
+		if err := checkStringLengths(fmt.Sprintf("%s[%d]", tagName(tagSpans), i), span); err != nil {
 			return err
 		}
 	}
@@ -319,6 +347,9 @@ func checkStringLengths(name string, values []string) error {
 	}
 	return nil
 }
+
+// tagName returns the field name of an encoded key, without its header.
+func tagName(tag string) string { return tag[1:] }
 
 // maxLength is the largest length of a msgpack str, bin, array or map.
 const maxLength = math.MaxUint32

@@ -64,6 +64,35 @@ func (g *glob) match(name string) bool {
 	}
 }
 
+// matchFoldASCII is match for a lower-case pattern and an ASCII name whose
+// upper-case letters count as lower case. It must not be used for globPath.
+func (g *glob) matchFoldASCII(name string) bool {
+	switch g.kind {
+	case globAll:
+		return strings.IndexByte(name, '/') < 0
+	case globLiteral:
+		return equalFoldASCII(name, g.text)
+	case globPrefix:
+		return hasPrefixFoldASCII(name, g.text) && strings.IndexByte(name[len(g.text):], '/') < 0
+	case globSuffix:
+		return len(name) >= len(g.text) &&
+			hasPrefixFoldASCII(name[len(name)-len(g.text):], g.text) &&
+			strings.IndexByte(name[:len(name)-len(g.text)], '/') < 0
+	default:
+		panic("router: matchFoldASCII on a path.Match pattern")
+	}
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // validateGlob returns "" when path.Match accepts pattern, and otherwise the
 // reason it is malformed, worded for a configuration error.
 func validateGlob(pattern string) string {

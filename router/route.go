@@ -136,23 +136,43 @@ type route struct {
 // otherwise. key is the device key from KeySources.DeviceKey, or "".
 //
 // The error wraps ErrNoRoute when no pattern matches. Route does not
-// allocate, except that a route with IgnoreCase lower-cases an event type
-// that contains upper-case letters or non-ASCII bytes, once per call.
+// allocate, except that an IgnoreCase route whose pattern needs path.Match,
+// or an event type with non-ASCII bytes, makes one lower-case copy per call
+// when the event type has upper-case letters.
 func (t *Table) Route(eventType string, msg *wrp.Message, key string) (Decision, error) {
 	lowered, haveLowered := "", false
+	ascii := -1 // unknown; 0 or 1 once isASCII has run
 
 	for i := range t.routes {
 		r := &t.routes[i]
 
-		name := eventType
-		if r.ignoreCase {
+		if !r.ignoreCase {
+			if r.glob.match(eventType) {
+				return r.decide(i, msg, key), nil
+			}
+			continue
+		}
+
+		// Literal, prefix and suffix patterns compare ASCII without
+		// building a lower-case copy. Other patterns, and event types with
+		// non-ASCII bytes, whose lower case strings.ToLower may change in
+		// length, match the lowered copy as path.Match would.
+		if ascii < 0 {
+			ascii = 0
+			if isASCII(eventType) {
+				ascii = 1
+			}
+		}
+		var matched bool
+		if ascii == 1 && r.glob.kind != globPath {
+			matched = r.glob.matchFoldASCII(eventType)
+		} else {
 			if !haveLowered {
 				lowered, haveLowered = strings.ToLower(eventType), true
 			}
-			name = lowered
+			matched = r.glob.match(lowered)
 		}
-
-		if r.glob.match(name) {
+		if matched {
 			return r.decide(i, msg, key), nil
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -518,5 +519,26 @@ func BenchmarkRouteStrategy(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// IgnoreCase routes compare ASCII event types without lowering a copy; the
+// result must equal path.Match on the lowered pattern and event type.
+func TestRouteIgnoreCaseMatchesLoweredPathMatch(t *testing.T) {
+	patterns := []string{"Telemetry*", "*-WiFi", "device-STATUS", "*", "tel?metry*", "[a-z]*-x"}
+	names := []string{"telemetry-wifi", "TELEMETRY-WIFI", "Telemetry-WiFi", "device-status", "DEVICE-Status",
+		"x-wifi", "X-WIFI", "telemetr", "", "tel/emetry", "Telemetry/WiFi", "KELVIN-\u212a", "\u0130nfo-wifi", "ÄÖ-wifi"}
+	for _, pattern := range patterns {
+		table, err := Compile([]Spec{{Pattern: pattern, IgnoreCase: true, Topic: "t"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			want, _ := path.Match(strings.ToLower(pattern), strings.ToLower(name))
+			_, err := table.Route(name, nil, "")
+			if got := err == nil; got != want {
+				t.Errorf("pattern %q, event type %q: matched %v, path.Match on lowered strings says %v", pattern, name, got, want)
+			}
+		}
 	}
 }
