@@ -3,8 +3,8 @@ package router
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
