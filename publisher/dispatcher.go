@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kzap"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -40,9 +41,11 @@ type Dispatcher struct {
 	failureLogger   *zap.Logger // rate-limited, for failed outcomes
 	callbacks       metrics.Callbacks
 	resultsCapacity int
+	kafkaOptions    []kgo.Opt // from WithKafkaOptions
 	resolved        *resolved
 	routing         atomic.Pointer[workers.Routing]
-	results         *results // nil without WithResults
+	routesUpdate    sync.Mutex // serializes UpdateRoutes
+	results         *results   // nil without WithResults
 	closedResults   chan metrics.Outcome
 
 	// state is one of the state constants. Transitions happen under
@@ -102,6 +105,7 @@ func New(opts ...Option) (*Dispatcher, error) {
 	}
 
 	r.settings.Logger = kzap.New(rateLimited(d.logger.Named("franz-go")))
+	r.settings.Extra = d.kafkaOptions
 	if err := r.settings.Validate(); err != nil {
 		return nil, fmt.Errorf("wrpkafka: invalid configuration: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/zap"
 )
 
@@ -80,6 +81,63 @@ func WithResults(capacity int) Option {
 			return err
 		}
 		d.resultsCapacity = capacity
+		return nil
+	})
+}
+
+// WithKafkaOptions adds franz-go client options, such as kgo.WithHooks with
+// kprom's metrics or custom hooks. They are applied after the options the
+// publisher builds from Config, so on a conflict they win. Several
+// WithKafkaOptions accumulate in order. A nil option is an error.
+//
+// Set what Config covers (brokers, client id, SASL, TLS, buffer limits,
+// compression, linger, acks, retries, timeouts) in Config. An option here
+// would replace the Config value without a trace, and BufferedRecords would
+// still report Config's maxBufferedRecords as the maximum.
+//
+// Do not pass options that change what the publisher relies on, because its
+// documented guarantees then no longer hold:
+//
+//   - kgo.SeedBrokers: New checks the brokers in Config, and Start pings them.
+//   - kgo.RequiredAcks, kgo.DisableIdempotentWrite,
+//     kgo.AllowIdempotentProduceCancellation and kgo.RecordPartitioner:
+//     per-device order and no duplicates under retries need acks all, the
+//     idempotent producer, and a partitioner that hashes the key.
+//   - kgo.TransactionalID: records would then need a transaction, and the
+//     publisher never begins one.
+//   - kgo.WithContext: ending that context stops the client's goroutines
+//     and fails in-flight requests while the publisher still runs.
+//   - kgo.WithLogger: it replaces the rate-limited logger from WithLogger.
+//   - kgo.MetadataMinAge: the publisher lowers it to 500ms, so retries after
+//     a leader change wait less for fresh metadata.
+//
+// Options cannot undo kgo.DisableClientMetrics, which spares Close about a
+// second of waiting for a final metrics push, or kgo.AlwaysRetryEOF, which
+// retries a broker's EOF because Start's ping has already checked SASL and
+// TLS. They cannot
+// change the record limits either: the publisher sets
+// kgo.ProducerBatchMaxBytesFn after these options, so kgo.ProducerBatchMaxBytes
+// and kgo.ProducerBatchMaxBytesFn here have no effect.
+//
+// Hooks run on franz-go's goroutines and must return quickly. A produce hook
+// must not keep the *kgo.Record or its slices after it returns, because the
+// publisher reuses records once their outcome is delivered. It must not
+// replace the record's Context either: the publisher finds its bookkeeping
+// there, and a record whose context ends fails together with every record
+// buffered behind it.
+//
+// NOTE: kotel's Tracer replaces the record's Context in
+// OnProduceRecordBuffered, so the publisher's promise panics on franz-go's
+// goroutine and the process exits. kprom's Metrics and kotel's Meter
+// implement no record hooks and are not affected.
+func WithKafkaOptions(opts ...kgo.Opt) Option {
+	return optionFunc(func(d *Dispatcher) error {
+		for i, opt := range opts {
+			if opt == nil {
+				return fmt.Errorf("WithKafkaOptions: option %d is nil", i)
+			}
+		}
+		d.kafkaOptions = append(d.kafkaOptions, opts...)
 		return nil
 	})
 }

@@ -78,6 +78,25 @@ func (d *Dispatcher) ProduceSync(ctx context.Context, msg *wrp.Message) error {
 	}
 }
 
+// ProduceByQoS publishes msg with the call its WRP quality of service
+// selects: low (0-24) uses TryProduce, medium and high (25-74) use Produce,
+// and critical (75-99) uses ProduceSync. Values below 0 count as low and
+// above 99 as critical, as in wrp-go. The result is that of the chosen
+// call.
+func (d *Dispatcher) ProduceByQoS(ctx context.Context, msg *wrp.Message) error {
+	if msg == nil {
+		return ErrNilMessage
+	}
+	switch msg.QualityOfService.Level() {
+	case wrp.QOSLow:
+		return d.TryProduce(ctx, msg)
+	case wrp.QOSCritical:
+		return d.ProduceSync(ctx, msg)
+	default:
+		return d.Produce(ctx, msg)
+	}
+}
+
 // admit runs the admission shared by the three calls and returns the reply
 // channel of a ProduceSync message.
 func (d *Dispatcher) admit(ctx context.Context, msg *wrp.Message, mode metrics.Mode) (chan metrics.Outcome, error) {
