@@ -1,7 +1,6 @@
 package workers
 
 import (
-	"context"
 	"sync"
 	"unsafe"
 
@@ -14,14 +13,10 @@ import (
 // the promise. Envelopes are pooled, so a message in steady state allocates
 // no record, value buffer, header slice or promise closure.
 //
-// The envelope is the record's Context. franz-go keeps a record's context to
-// decide when to give up on the record; this one is context.Background()
-// underneath and never ends, so it cannot fail the record or the records
-// behind it, and the promise gets the envelope back from the record without
-// a closure.
+// The record is the envelope's first field, and the promise finds the
+// envelope from the record's address, so it needs no closure and does not
+// depend on the record's Context, which franz-go hooks may replace.
 type envelope struct {
-	context.Context
-
 	record  kgo.Record
 	job     Job
 	outcome metrics.Outcome
@@ -40,7 +35,7 @@ type envelope struct {
 const maxPooledValue = 64 << 10
 
 var envelopes = sync.Pool{
-	New: func() any { return &envelope{Context: context.Background()} },
+	New: func() any { return new(envelope) },
 }
 
 func getEnvelope(w *worker, job *Job) *envelope {
@@ -60,10 +55,6 @@ func getEnvelope(w *worker, job *Job) *envelope {
 
 // release clears every reference the envelope holds, so the pool does not
 // keep messages alive, and returns it to the pool.
-//
-// The Context field is never written after New: franz-go goroutines may
-// still read a record's context after its promise ran, and an unchanging
-// field makes that read safe.
 func (env *envelope) release() {
 	env.record = kgo.Record{}
 	env.job = Job{}
@@ -85,8 +76,15 @@ func (env *envelope) release() {
 
 // complete is the promise of every record the workers produce.
 func complete(r *kgo.Record, err error) {
-	env := r.Context.(*envelope)
+	env := envelopeOf(r)
 	env.worker.complete(env, r, err)
+}
+
+// envelopeOf returns the envelope whose record r is. Every record the
+// workers produce is the record field of an envelope, and that field is the
+// envelope's first, so both share one address.
+func envelopeOf(r *kgo.Record) *envelope {
+	return (*envelope)(unsafe.Pointer(r))
 }
 
 // bytesOf returns the bytes of s without copying them. The slice must only

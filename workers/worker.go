@@ -84,7 +84,6 @@ func (w *worker) handle(job *Job) {
 	}
 
 	record := &env.record
-	record.Context = env
 	record.Topic = decision.Topic
 	record.Key = bytesOf(job.Key)
 	record.Value = env.value

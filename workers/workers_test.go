@@ -34,7 +34,12 @@ type fakeProducer struct {
 	err        error
 	maxBytes   int
 	panicAfter bool
+	// replaceContext swaps the record's Context for an unrelated one, as a
+	// tracing hook may.
+	replaceContext bool
 }
+
+type hookKey struct{}
 
 func (p *fakeProducer) Produce(r *kgo.Record, promise func(*kgo.Record, error)) {
 	p.mu.Lock()
@@ -50,6 +55,10 @@ func (p *fakeProducer) Produce(r *kgo.Record, promise func(*kgo.Record, error)) 
 	r.Partition, r.Offset = 3, int64(len(p.records)-1)
 	err := p.err
 	p.mu.Unlock()
+
+	if p.replaceContext {
+		r.Context = context.WithValue(context.Background(), hookKey{}, "span")
+	}
 
 	promise(r, err)
 	if p.panicAfter {
@@ -293,5 +302,23 @@ func TestWorkerReplies(t *testing.T) {
 		}
 	default:
 		t.Fatal("no reply")
+	}
+}
+
+// A franz-go hook may replace a record's Context, as OpenTelemetry's tracer
+// does; the promise must still find the message and deliver its outcome.
+func TestWorkerSurvivesReplacedRecordContext(t *testing.T) {
+	p := &fakeProducer{replaceContext: true}
+	h := newHarness(t, 1, p)
+	h.put(t, 0, Job{Msg: event("event:iot-x")})
+	h.put(t, 0, Job{Msg: event("event:iot-y")})
+	outcomes := h.finish()
+	if len(outcomes) != 2 {
+		t.Fatalf("got %d outcomes, want 2", len(outcomes))
+	}
+	for _, o := range outcomes {
+		if o.Err != nil || o.Topic != "iot" {
+			t.Errorf("outcome %+v", o)
+		}
 	}
 }
