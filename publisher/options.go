@@ -98,7 +98,8 @@ func WithResults(capacity int) Option {
 // Do not pass options that change what the publisher relies on, because its
 // documented guarantees then no longer hold:
 //
-//   - kgo.SeedBrokers: New checks the brokers in Config, and Start pings them.
+//   - kgo.SeedBrokers: New checks and Start logs the brokers in Config, but
+//     the client would dial the others.
 //   - kgo.RequiredAcks, kgo.DisableIdempotentWrite,
 //     kgo.AllowIdempotentProduceCancellation and kgo.RecordPartitioner:
 //     per-device order and no duplicates under retries need acks all, the
@@ -114,22 +115,16 @@ func WithResults(capacity int) Option {
 // Options cannot undo kgo.DisableClientMetrics, which spares Close about a
 // second of waiting for a final metrics push, or kgo.AlwaysRetryEOF, which
 // retries a broker's EOF because Start's ping has already checked SASL and
-// TLS. They cannot
-// change the record limits either: the publisher sets
+// TLS. They cannot change the record limits either: the publisher sets
 // kgo.ProducerBatchMaxBytesFn after these options, so kgo.ProducerBatchMaxBytes
 // and kgo.ProducerBatchMaxBytesFn here have no effect.
 //
 // Hooks run on franz-go's goroutines and must return quickly. A produce hook
 // must not keep the *kgo.Record or its slices after it returns, because the
-// publisher reuses records once their outcome is delivered. It must not
-// replace the record's Context either: the publisher finds its bookkeeping
-// there, and a record whose context ends fails together with every record
+// publisher reuses records once their outcome is delivered. A hook may wrap
+// the record's Context, as kotel's Tracer does, but the new context must not
+// end: franz-go fails a record whose context ends together with every record
 // buffered behind it.
-//
-// NOTE: kotel's Tracer replaces the record's Context in
-// OnProduceRecordBuffered, so the publisher's promise panics on franz-go's
-// goroutine and the process exits. kprom's Metrics and kotel's Meter
-// implement no record hooks and are not affected.
 func WithKafkaOptions(opts ...kgo.Opt) Option {
 	return optionFunc(func(d *Dispatcher) error {
 		for i, opt := range opts {
