@@ -127,3 +127,32 @@ func TestKafkaOptionsKeepRecordLimit(t *testing.T) {
 		t.Errorf("a small record failed: %v", err)
 	}
 }
+
+// contextWrappingHook wraps each record's context, as OpenTelemetry's
+// tracer does when it starts a span for the record.
+type contextWrappingHook struct{}
+
+type spanKey struct{}
+
+func (contextWrappingHook) OnProduceRecordBuffered(r *kgo.Record) {
+	r.Context = context.WithValue(r.Context, spanKey{}, "span")
+}
+
+// A hook that wraps record contexts used to crash the promise, which found
+// the publisher's bookkeeping by a type assertion on the context.
+func TestKafkaOptionsContextWrappingHook(t *testing.T) {
+	c := newCluster(t)
+	d := startDispatcher(t, testConfig(c), WithResults(64),
+		WithKafkaOptions(kgo.WithHooks(contextWrappingHook{})))
+	wait := collect(d)
+
+	for _, m := range messages(50, 5) {
+		if err := d.ProduceSync(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Stop()
+	if got := len(wait()); got != 50 {
+		t.Errorf("got %d outcomes, want 50", got)
+	}
+}
