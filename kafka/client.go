@@ -17,6 +17,11 @@ type Client struct {
 	maxBuffered int
 	acksNone    bool
 
+	// tls is whether connections use TLS, and sasl tracks authentications
+	// (nil without SASL). Ping uses both to explain failed connections.
+	tls  bool
+	sasl *trackedMechanism
+
 	// recordLimit is the largest record franz-go accepts, in bytes, and
 	// limitSetting names the setting it comes from.
 	recordLimit     int
@@ -43,6 +48,11 @@ func NewClient(s Settings) (*Client, error) {
 		recordLimit:     int(s.MaxMessageBytes),
 		limitSetting:    "maxMessageBytes",
 		maxMessageBytes: int(s.MaxMessageBytes),
+		tls:             s.TLS != nil,
+	}
+	if s.SASL != nil {
+		c.sasl = newTrackedMechanism(s.SASL)
+		s.SASL = c.sasl
 	}
 	// franz-go fails a record larger than the whole byte buffer at once.
 	if s.MaxBufferedBytes > 0 && s.MaxBufferedBytes < c.recordLimit {
@@ -60,12 +70,19 @@ func NewClient(s Settings) (*Client, error) {
 }
 
 // Ping waits until a broker responds to a metadata request or ctx ends. The
-// error names the brokers tried and keeps franz-go's cause.
+// error names the brokers tried and keeps franz-go's cause. When the cause
+// points at the TLS or SASL settings, such as a failed authentication or a
+// plaintext client at a TLS listener, the error also names the setting to
+// change.
 func (c *Client) Ping(ctx context.Context) error {
-	if err := c.cl.Ping(ctx); err != nil {
-		return fmt.Errorf("no broker of %s responded: %w", c.brokers, err)
+	err := c.cl.Ping(ctx)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if hint := c.securityHint(err); hint != "" {
+		return fmt.Errorf("connecting to %s failed: %s: %w", c.brokers, hint, err)
+	}
+	return fmt.Errorf("no broker of %s responded: %w", c.brokers, err)
 }
 
 // Produce hands r to franz-go, waiting while franz-go's buffer is full. The

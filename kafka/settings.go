@@ -57,9 +57,11 @@ type Settings struct {
 	// ClientID is sent to the brokers with every request.
 	ClientID string
 
-	// SASL authenticates connections when non-nil.
+	// SASL authenticates connections when non-nil. If it implements
+	// SASLUserNamer, a failed authentication names its user.
 	SASL sasl.Mechanism
-	// TLS encrypts connections when non-nil.
+	// TLS encrypts connections when non-nil. The handshake with each
+	// broker must finish within 3 s.
 	TLS *tls.Config
 
 	// MaxBufferedRecords bounds the records franz-go holds, at least 1.
@@ -174,7 +176,7 @@ func (s *Settings) options() []kgo.Opt {
 		opts = append(opts, kgo.SASL(s.SASL))
 	}
 	if s.TLS != nil {
-		opts = append(opts, kgo.DialTLSConfig(s.TLS))
+		opts = append(opts, kgo.Dialer(newTLSDialer(s.TLS).DialContext))
 	}
 
 	return append(opts, s.Extra...)

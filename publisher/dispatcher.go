@@ -103,6 +103,9 @@ func New(opts ...Option) (*Dispatcher, error) {
 	for _, warning := range r.headerWarnings {
 		d.logger.Warn("header omitted", zap.String("reason", warning))
 	}
+	for _, warning := range d.config.TLS.warnings() {
+		d.logger.Warn("insecure TLS setting", zap.String("reason", warning))
+	}
 
 	r.settings.Logger = kzap.New(rateLimited(d.logger.Named("franz-go")))
 	r.settings.Extra = d.kafkaOptions

@@ -23,6 +23,15 @@ FAILED_START_LOG=$RUN_DIR/failed-start.log
 
 NODE_ID=1
 DEFAULT_PORT=9092
+# The optional SASL_SSL listener of start --sasl-ssl-port: one SCRAM user,
+# created at format time, and a certificate for 127.0.0.1 and localhost from a
+# CA generated for each start. SASL_SSL_ENV_FILE in the broker directory
+# contains the client settings, and sasl-info prints it.
+SASL_SSL_MECHANISM=SCRAM-SHA-512
+SASL_SSL_USER=wrpkafka
+SASL_SSL_ENV_FILE=sasl-ssl.env
+# Days the generated certificates are valid. A test broker runs for minutes.
+SASL_SSL_CERT_DAYS=7
 DEFAULT_START_TIMEOUT=60
 # Kafka 4.4.0 with the small log cleaner buffer of write_broker_config uses about
 # 40 MB of live heap after startup. With 300,000 records of 1 KiB produced and
@@ -75,6 +84,10 @@ Commands:
                                 Fails if a broker started by this script runs.
       --port N                  Client (PLAINTEXT) port. Default: $DEFAULT_PORT.
       --controller-port N       KRaft controller port. Default: client port + 1.
+      --sasl-ssl-port N         Also open a SASL_SSL listener on this port, with
+                                $SASL_SSL_MECHANISM user '$SASL_SSL_USER' and a random password,
+                                and a certificate from a CA that openssl generates
+                                into the broker directory. Default: no such listener.
       --dir DIR                 Parent directory of the temporary broker directory.
                                 Default: \${TMPDIR:-/tmp}.
       --timeout SECONDS         Maximum time for formatting and startup until the
@@ -88,6 +101,12 @@ Commands:
                                 directory. Exit status: 0 running, 1 not running.
   bootstrap                     Print only the bootstrap address, for example
                                 KAFKA_BOOTSTRAP=\$($SCRIPT_NAME bootstrap).
+  sasl-info                     Print, as NAME=VALUE lines, what a client of the
+                                SASL_SSL listener needs: WRPKAFKA_SASL_SSL_BROKERS,
+                                WRPKAFKA_SASL_MECHANISM, WRPKAFKA_SASL_USERNAME,
+                                WRPKAFKA_SASL_PASSWORD and WRPKAFKA_TLS_CA_FILE (the CA
+                                certificate, PEM). Fails unless the broker was started
+                                with --sasl-ssl-port.
   create-topic NAME PARTITIONS  Create a topic with replication factor 1.
   list-topics                   Print the names of all topics.
   help                          Print this text.
@@ -135,6 +154,7 @@ Environment:
   KAFKA_STOP_TIMEOUT    Seconds that stop and cluster-stop wait after SIGTERM before
                         SIGKILL.
   JAVA_HOME             Java 17 or newer. Default: java on PATH.
+  openssl               OpenSSL 1.1.1 or newer on PATH, for --sasl-ssl-port only.
 
 CI example, from the repository root:
   scripts/testbroker/$SCRIPT_NAME start && trap 'scripts/testbroker/$SCRIPT_NAME stop' EXIT
@@ -266,7 +286,7 @@ cmd_fetch() {
 # Reads the state file of the last start into STATE_* variables.
 # Returns 1 when there is no state file.
 load_state() {
-  STATE_PID='' STATE_WORK_DIR='' STATE_BOOTSTRAP='' STATE_VERSION=''
+  STATE_PID='' STATE_WORK_DIR='' STATE_BOOTSTRAP='' STATE_VERSION='' STATE_SASL_SSL=''
   [[ -f $STATE_FILE ]] || return 1
 
   local key value
@@ -276,6 +296,7 @@ load_state() {
       work_dir) STATE_WORK_DIR=$value ;;
       bootstrap) STATE_BOOTSTRAP=$value ;;
       version) STATE_VERSION=$value ;;
+      sasl_ssl) STATE_SASL_SSL=$value ;;
     esac
   done <"$STATE_FILE"
 }
@@ -317,15 +338,26 @@ random_cluster_id() {
   done
 }
 
+# Writes the broker's server.properties into WORK_DIR. With a fourth argument,
+# the broker also listens for SASL_SSL clients on that port, with the keystore
+# of generate_sasl_ssl_material.
 write_broker_config() {
-  local work_dir=$1 port=$2 controller_port=$3
+  local work_dir=$1 port=$2 controller_port=$3 sasl_ssl_port=${4:-}
+  local listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+  local advertised=PLAINTEXT://127.0.0.1:$port
+  local protocols=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+  if [[ -n $sasl_ssl_port ]]; then
+    listeners+=,SASL_SSL://127.0.0.1:$sasl_ssl_port
+    advertised+=,SASL_SSL://127.0.0.1:$sasl_ssl_port
+    protocols+=,SASL_SSL:SASL_SSL
+  fi
 
   cat >"$work_dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$NODE_ID
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$listeners
+advertised.listeners=$advertised
+listener.security.protocol.map=$protocols
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
@@ -358,8 +390,86 @@ background.threads=2
 log.cleaner.dedupe.buffer.size=8388608
 EOF
 
+  if [[ -n $sasl_ssl_port ]]; then
+    # Brokers talk to each other and to the controller over PLAINTEXT, so
+    # only clients of this listener use SASL and TLS. The JAAS entry takes
+    # no credentials because the broker only checks SCRAM logins, against
+    # the credentials that format_storage adds to the metadata log.
+    cat >>"$work_dir/server.properties" <<EOF
+
+sasl.enabled.mechanisms=$SASL_SSL_MECHANISM
+listener.name.sasl_ssl.${SASL_SSL_MECHANISM,,}.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$work_dir/tls/broker.p12
+ssl.keystore.password=$SASL_SSL_STORE_PASSWORD
+ssl.key.password=$SASL_SSL_STORE_PASSWORD
+ssl.client.auth=none
+EOF
+  fi
+
   write_broker_log_config "$work_dir"
   write_tool_configs "$work_dir"
+}
+
+# Prints N random bytes as hexadecimal, which needs no quoting in properties,
+# in kafka-storage's --add-scram syntax or in NAME=VALUE lines.
+random_hex() {
+  openssl rand -hex "$1"
+}
+
+# Creates WORK_DIR/tls with a CA certificate (ca.pem), a broker certificate
+# for 127.0.0.1 and localhost that the CA signed, and a PKCS12 keystore with
+# the broker's key and certificate chain (broker.p12). Sets
+# SASL_SSL_STORE_PASSWORD to the keystore's random password and
+# SASL_SSL_PASSWORD to a random password for the SCRAM user. The keys are
+# ECDSA P-256, which takes milliseconds to generate.
+generate_sasl_ssl_material() {
+  local work_dir=$1 dir=$1/tls
+  command -v openssl >/dev/null ||
+    die "openssl not found on PATH; --sasl-ssl-port needs OpenSSL 1.1.1 or newer to generate the listener's certificates"
+
+  mkdir -m 700 -- "$dir"
+  SASL_SSL_STORE_PASSWORD=$(random_hex 16)
+  SASL_SSL_PASSWORD=$(random_hex 16)
+
+  if ! {
+    openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+      -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" -days "$SASL_SSL_CERT_DAYS" \
+      -subj "/CN=wrpkafka test broker CA" \
+      -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign &&
+      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$dir/broker-key.pem" -out "$dir/broker.csr" \
+        -subj "/CN=127.0.0.1" &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n' \
+        >"$dir/broker.ext" &&
+      openssl x509 -req -in "$dir/broker.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+        -set_serial "0x$(random_hex 8)" -days "$SASL_SSL_CERT_DAYS" -extfile "$dir/broker.ext" \
+        -out "$dir/broker.pem" &&
+      openssl pkcs12 -export -name broker \
+        -inkey "$dir/broker-key.pem" -in "$dir/broker.pem" -certfile "$dir/ca.pem" \
+        -passout "pass:$SASL_SSL_STORE_PASSWORD" -out "$dir/broker.p12"
+  } >"$dir/openssl.log" 2>&1; then
+    cat -- "$dir/openssl.log" >&2
+    remove_work_dir "$work_dir"
+    die "generating the SASL_SSL listener's certificates with openssl failed (see the output above); check that 'openssl version' reports 1.1.1 or newer"
+  fi
+}
+
+# Writes the client settings of the SASL_SSL listener on port $2 into
+# WORK_DIR/SASL_SSL_ENV_FILE, readable only by this user.
+write_sasl_ssl_env() {
+  local work_dir=$1 sasl_ssl_port=$2
+  (
+    umask 077
+    cat >"$work_dir/$SASL_SSL_ENV_FILE" <<EOF
+WRPKAFKA_SASL_SSL_BROKERS=127.0.0.1:$sasl_ssl_port
+WRPKAFKA_SASL_MECHANISM=$SASL_SSL_MECHANISM
+WRPKAFKA_SASL_USERNAME=$SASL_SSL_USER
+WRPKAFKA_SASL_PASSWORD=$SASL_SSL_PASSWORD
+WRPKAFKA_TLS_CA_FILE=$work_dir/tls/ca.pem
+EOF
+  )
 }
 
 # Writes the Log4j configuration that sends the broker log of DIR to
@@ -402,13 +512,16 @@ socket.connection.setup.timeout.max.ms=2000
 EOF
 }
 
+# Formats the KRaft storage of WORK_DIR. Further arguments go to
+# kafka-storage format, such as --add-scram.
 format_storage() {
   local work_dir=$1 cluster_id
+  shift
   cluster_id=$(random_cluster_id)
   if ! run_kafka_tool "$work_dir/tools-log4j2.properties" kafka.tools.StorageTool format \
     --config "$work_dir/server.properties" \
     --cluster-id "$cluster_id" \
-    --standalone >"$work_dir/format.log" 2>&1; then
+    --standalone "$@" >"$work_dir/format.log" 2>&1; then
     cat -- "$work_dir/format.log" >&2
     remove_work_dir "$work_dir"
     die "formatting KRaft storage with cluster id $cluster_id failed (see the output above); check the server.properties that write_broker_config writes in $SCRIPT_DIR/$SCRIPT_NAME"
@@ -524,16 +637,17 @@ stop_broker() {
 }
 
 cmd_start() {
-  local port=$DEFAULT_PORT controller_port='' parent_dir=${TMPDIR:-/tmp}
+  local port=$DEFAULT_PORT controller_port='' sasl_ssl_port='' parent_dir=${TMPDIR:-/tmp}
   local timeout=${KAFKA_START_TIMEOUT:-$DEFAULT_START_TIMEOUT}
 
   while (($# > 0)); do
     case $1 in
-      --port | --controller-port | --dir | --timeout)
+      --port | --controller-port | --sasl-ssl-port | --dir | --timeout)
         (($# >= 2)) || die "option $1 needs a value; run '$SCRIPT_NAME help' for usage"
         case $1 in
           --port) port=$2 ;;
           --controller-port) controller_port=$2 ;;
+          --sasl-ssl-port) sasl_ssl_port=$2 ;;
           --dir) parent_dir=$2 ;;
           --timeout) timeout=$2 ;;
         esac
@@ -547,6 +661,12 @@ cmd_start() {
   controller_port=${controller_port:-$((port + 1))}
   validate_port --controller-port "$controller_port"
   ((port != controller_port)) || die "--port and --controller-port are both $port; pass two different ports"
+  if [[ -n $sasl_ssl_port ]]; then
+    validate_port --sasl-ssl-port "$sasl_ssl_port"
+    if ((sasl_ssl_port == port || sasl_ssl_port == controller_port)); then
+      die "--sasl-ssl-port $sasl_ssl_port is also the client or controller port; pass a port other than $port and $controller_port"
+    fi
+  fi
   is_positive_integer "$timeout" || die "invalid start timeout '$timeout': expected a whole number of seconds greater than 0"
   [[ -d $parent_dir ]] || die "directory '$parent_dir' given by --dir (or TMPDIR) does not exist; create it or pass another --dir"
 
@@ -559,9 +679,13 @@ cmd_start() {
   fi
 
   local checked_port
-  for checked_port in "$port" "$controller_port"; do
+  local -a ports=("$port" "$controller_port")
+  if [[ -n $sasl_ssl_port ]]; then
+    ports+=("$sasl_ssl_port")
+  fi
+  for checked_port in "${ports[@]}"; do
     if port_open "$checked_port"; then
-      die "port $checked_port on 127.0.0.1 is already in use; stop the process that listens there or choose other ports with --port and --controller-port"
+      die "port $checked_port on 127.0.0.1 is already in use; stop the process that listens there or choose other ports with --port, --controller-port and --sasl-ssl-port"
     fi
   done
 
@@ -569,20 +693,32 @@ cmd_start() {
   libs_present || cmd_fetch
   rm -f -- "$FAILED_START_LOG"
 
-  local started_us work_dir bootstrap=127.0.0.1:$port
+  local started_us work_dir bootstrap=127.0.0.1:$port sasl_ssl_address=''
+  local -a format_options=()
   started_us=$(now_us)
   work_dir=$(mktemp -d "$parent_dir/${WORK_DIR_PREFIX}XXXXXX")
   work_dir=$(cd -- "$work_dir" && pwd)
-  write_broker_config "$work_dir" "$port" "$controller_port"
-  format_storage "$work_dir"
+  if [[ -n $sasl_ssl_port ]]; then
+    sasl_ssl_address=127.0.0.1:$sasl_ssl_port
+    generate_sasl_ssl_material "$work_dir"
+    # NOTE: the password is on the command line of kafka-storage, visible
+    # to other local users for the second that it runs. It is random and
+    # valid only for this test broker.
+    format_options=(--add-scram "$SASL_SSL_MECHANISM=[name=$SASL_SSL_USER,password=$SASL_SSL_PASSWORD]")
+  fi
+  write_broker_config "$work_dir" "$port" "$controller_port" "$sasl_ssl_port"
+  format_storage "$work_dir" "${format_options[@]}"
+  if [[ -n $sasl_ssl_port ]]; then
+    write_sasl_ssl_env "$work_dir" "$sasl_ssl_port"
+  fi
 
   launch_broker "$work_dir"
   local pid=$LAUNCHED_PID
 
   mkdir -p -- "$RUN_DIR"
   echo "$pid" >"$PID_FILE"
-  printf 'pid=%s\nwork_dir=%s\nbootstrap=%s\nversion=%s\n' \
-    "$pid" "$work_dir" "$bootstrap" "$KAFKA_VERSION" >"$STATE_FILE"
+  printf 'pid=%s\nwork_dir=%s\nbootstrap=%s\nversion=%s\nsasl_ssl=%s\n' \
+    "$pid" "$work_dir" "$bootstrap" "$KAFKA_VERSION" "$sasl_ssl_address" >"$STATE_FILE"
 
   # A caller installs its "stop" trap only after start succeeds, so an
   # interrupted start stops the broker itself.
@@ -597,7 +733,8 @@ cmd_start() {
       failure="the broker JVM (pid $pid) exited with status $exit_status during startup"
       break
     fi
-    if port_open "$port" && broker_serves_requests "$work_dir" "$bootstrap"; then
+    if port_open "$port" && { [[ -z $sasl_ssl_port ]] || port_open "$sasl_ssl_port"; } &&
+      broker_serves_requests "$work_dir" "$bootstrap"; then
       break
     fi
     if (($(now_us) >= deadline_us)); then
@@ -617,6 +754,9 @@ cmd_start() {
   trap - INT TERM
   info "Kafka $KAFKA_VERSION broker started in $(format_elapsed "$started_us") (pid $pid, directory $work_dir)."
   info "Bootstrap servers: $bootstrap"
+  if [[ -n $sasl_ssl_address ]]; then
+    info "SASL_SSL listener: $sasl_ssl_address ($SASL_SSL_MECHANISM, user $SASL_SSL_USER); '$SCRIPT_NAME sasl-info' prints the password and the CA file."
+  fi
 }
 
 cmd_stop() {
@@ -633,6 +773,9 @@ cmd_stop() {
 cmd_status() {
   if load_state && broker_alive "$STATE_PID" "$STATE_WORK_DIR"; then
     info "Kafka $STATE_VERSION test broker is running: bootstrap $STATE_BOOTSTRAP, pid $STATE_PID, directory $STATE_WORK_DIR, log $STATE_WORK_DIR/broker.log."
+    if [[ -n $STATE_SASL_SSL ]]; then
+      info "SASL_SSL listener: $STATE_SASL_SSL ($SASL_SSL_MECHANISM, user $SASL_SSL_USER); '$SCRIPT_NAME sasl-info' prints the password and the CA file."
+    fi
     return 0
   fi
   if [[ -f $STATE_FILE ]]; then
@@ -661,6 +804,15 @@ require_no_arguments() {
 cmd_bootstrap() {
   require_running_broker
   echo "$STATE_BOOTSTRAP"
+}
+
+cmd_sasl_info() {
+  require_running_broker
+  [[ -n $STATE_SASL_SSL ]] ||
+    die "the test broker has no SASL_SSL listener; stop it and start it again with --sasl-ssl-port, for example '$SCRIPT_NAME start --sasl-ssl-port 9094'"
+  local env_file=$STATE_WORK_DIR/$SASL_SSL_ENV_FILE
+  [[ -f $env_file ]] || die "$env_file is missing; stop the broker and start it again with --sasl-ssl-port"
+  cat -- "$env_file"
 }
 
 cmd_create_topic() {
@@ -1187,7 +1339,7 @@ main() {
     cluster-start) cmd_cluster_start "$@" ;;
     node-kill) cmd_node_kill "$@" ;;
     node-start) cmd_node_start "$@" ;;
-    fetch | stop | status | bootstrap | list-topics | cluster-stop | cluster-status | cluster-bootstrap)
+    fetch | stop | status | bootstrap | sasl-info | list-topics | cluster-stop | cluster-status | cluster-bootstrap)
       require_no_arguments "$command" "$@"
       "cmd_${command//-/_}"
       ;;
