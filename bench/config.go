@@ -4,42 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/xmidt-org/wrpkafka/internal/benchsetup"
 	"github.com/xmidt-org/wrpkafka/publisher"
 )
 
 // defaultConfig is the built-in configuration: the routing of a Talaria-like
 // deployment, so the bench needs no file.
 func defaultConfig() publisher.Config {
-	return publisher.Config{
-		Workers:         8,
-		QueueSize:       4096,
-		ShutdownTimeout: 30 * time.Second,
-		TopicMap: []publisher.TopicRoute{
-			{Pattern: "device-status", Topic: "device-lifecycle"},
-			{Pattern: "qos-*", Topics: []string{"qos-shard-0", "qos-shard-1", "qos-shard-2"}, ShardBy: "deviceid"},
-			{
-				Pattern:  "iot-*",
-				Topics:   []string{"iot-east", "iot-west", "iot-central"},
-				ShardBy:  "metadata:region",
-				ShardMap: map[string]string{"east": "iot-east", "west": "iot-west", "central": "iot-central"},
-			},
-			{Pattern: "telemetry*", IgnoreCase: true, Topics: []string{"telemetry-0", "telemetry-1"}, ShardBy: "roundrobin"},
-			{Pattern: "*", Topic: "device-events"},
-		},
-		Headers: map[string]string{
-			"src":               "wrp.Source",
-			"dst":               "wrp.Destination",
-			"X-Source-Instance": "talaria-1",
-			"region":            "us-east-1",
-		},
-		MaxBufferedRecords: 10000,
-		CompressionCodec:   publisher.CompressionSnappy,
-		Acks:               publisher.AcksAll,
-	}
+	return benchsetup.TalariaConfig()
 }
 
 // loadConfig reads a YAML file holding either a publisher configuration or

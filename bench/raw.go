@@ -8,8 +8,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/xmidt-org/wrpkafka/internal/benchsetup"
 	"github.com/xmidt-org/wrpkafka/publisher"
-	"github.com/xmidt-org/wrpkafka/router"
 )
 
 // rawPhaseHeader marks records of the raw phase, so verification skips them
@@ -129,18 +129,9 @@ func rawOptions(cfg publisher.Config) ([]kgo.Opt, error) {
 	return opts, nil
 }
 
-// prepareRecords routes and encodes every message with wrpkafka's router,
-// as the library would.
+// prepareRecords routes and encodes every message as the library would.
 func prepareRecords(cfg publisher.Config, w *workload) ([][]*kgo.Record, error) {
-	table, err := router.Compile(cfg.TopicMap)
-	if err != nil {
-		return nil, err
-	}
-	headers, _, err := router.CompileHeaders(cfg.Headers)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := router.ParseKeySources(cfg.PartitionKey)
+	recorder, err := benchsetup.NewRecorder(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -149,24 +140,11 @@ func prepareRecords(cfg publisher.Config, w *workload) ([][]*kgo.Record, error) 
 	for g, msgs := range w.perGroup {
 		groups[g] = make([]*kgo.Record, 0, len(msgs))
 		for _, m := range msgs {
-			eventType, err := router.EventType(m.Destination)
+			r, err := recorder.Record(m)
 			if err != nil {
 				return nil, err
 			}
-			key, _ := keys.DeviceKey(m)
-			decision, err := table.Route(eventType, m, key)
-			if err != nil {
-				return nil, err
-			}
-			value, err := router.Encode(nil, m)
-			if err != nil {
-				return nil, err
-			}
-			r := &kgo.Record{Topic: decision.Topic, Value: value, Headers: headers.Append(nil, m)}
 			r.Headers = append(r.Headers, kgo.RecordHeader{Key: rawPhaseHeader, Value: []byte("raw")})
-			if key != "" {
-				r.Key = []byte(key)
-			}
 			groups[g] = append(groups[g], r)
 		}
 	}

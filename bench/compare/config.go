@@ -5,6 +5,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/xmidt-org/wrpkafka/internal/benchsetup"
 	"github.com/xmidt-org/wrpkafka/publisher"
 )
 
@@ -30,37 +31,14 @@ const (
 	httpQueue   = 1000
 )
 
-// libraryConfig returns the publisher configuration of the comparison. Its
-// routes and headers are those of the bench's default configuration (see
-// bench/config.go): every other system routes with the same table.
+// libraryConfig returns the publisher configuration of the comparison: the
+// bench's Talaria-like routes and headers, with which every other system
+// routes too, and the shared buffer size.
 func libraryConfig(brokers []string) publisher.Config {
-	return publisher.Config{
-		Brokers:         brokers,
-		Workers:         8,
-		QueueSize:       4096,
-		ShutdownTimeout: 30 * time.Second,
-		TopicMap: []publisher.TopicRoute{
-			{Pattern: "device-status", Topic: "device-lifecycle"},
-			{Pattern: "qos-*", Topics: []string{"qos-shard-0", "qos-shard-1", "qos-shard-2"}, ShardBy: "deviceid"},
-			{
-				Pattern:  "iot-*",
-				Topics:   []string{"iot-east", "iot-west", "iot-central"},
-				ShardBy:  "metadata:region",
-				ShardMap: map[string]string{"east": "iot-east", "west": "iot-west", "central": "iot-central"},
-			},
-			{Pattern: "telemetry*", IgnoreCase: true, Topics: []string{"telemetry-0", "telemetry-1"}, ShardBy: "roundrobin"},
-			{Pattern: "*", Topic: "device-events"},
-		},
-		Headers: map[string]string{
-			"src":               "wrp.Source",
-			"dst":               "wrp.Destination",
-			"X-Source-Instance": "talaria-1",
-			"region":            "us-east-1",
-		},
-		MaxBufferedRecords: maxBufferedRecords,
-		CompressionCodec:   publisher.CompressionSnappy,
-		Acks:               publisher.AcksAll,
-	}
+	cfg := benchsetup.TalariaConfig()
+	cfg.Brokers = brokers
+	cfg.MaxBufferedRecords = maxBufferedRecords
+	return cfg
 }
 
 // routeFile is the routing the parent writes for the upstream runner, which

@@ -9,7 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/xmidt-org/wrp-go/v3"
 
-	"github.com/xmidt-org/wrpkafka/router"
+	"github.com/xmidt-org/wrpkafka/internal/benchsetup"
 )
 
 // newFranzClient returns a client with franzOptions that has reached a
@@ -31,40 +31,16 @@ func newFranzClient(brokers []string) (*kgo.Client, error) {
 // buildRecords routes and encodes msgs with this library's router, as the
 // library would, so the raw systems send the library's records.
 func buildRecords(msgs []*wrp.Message) ([]*kgo.Record, error) {
-	cfg := libraryConfig(nil)
-	table, err := router.Compile(cfg.TopicMap)
-	if err != nil {
-		return nil, err
-	}
-	headers, _, err := router.CompileHeaders(cfg.Headers)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := router.ParseKeySources(cfg.PartitionKey)
+	recorder, err := benchsetup.NewRecorder(libraryConfig(nil))
 	if err != nil {
 		return nil, err
 	}
 
 	records := make([]*kgo.Record, len(msgs))
 	for i, m := range msgs {
-		eventType, err := router.EventType(m.Destination)
-		if err != nil {
+		if records[i], err = recorder.Record(m); err != nil {
 			return nil, err
 		}
-		key, _ := keys.DeviceKey(m)
-		decision, err := table.Route(eventType, m, key)
-		if err != nil {
-			return nil, err
-		}
-		value, err := router.Encode(nil, m)
-		if err != nil {
-			return nil, err
-		}
-		r := &kgo.Record{Topic: decision.Topic, Value: value, Headers: headers.Append(nil, m)}
-		if key != "" {
-			r.Key = []byte(key)
-		}
-		records[i] = r
 	}
 	return records, nil
 }
