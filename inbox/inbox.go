@@ -5,7 +5,7 @@
 // publisher hashes the device key, so all messages of one device share a
 // lane), and the lane's single consumer takes items in the order they were
 // put. Items put by one goroutine into one lane therefore come out in the
-// order of the calls; items of different lanes have no order between them.
+// order of the calls. Items of different lanes have no order between them.
 //
 // Capacity is split evenly over the lanes, so one busy lane can be full while
 // others have room. Each lane holds at least one item.

@@ -48,7 +48,7 @@ type TLSHandshakeError struct {
 	// the handshake took longer than 3 s.
 	Err error
 
-	// retry is what Temporary returns.
+	// retry is the value Temporary returns.
 	retry bool
 }
 

@@ -3,9 +3,9 @@
 // buffered counts and classifies franz-go's errors into outcome labels.
 //
 // Records are always produced under a context that never ends. franz-go keeps
-// a record's context and, when it ends, fails that record and every record
-// buffered behind it in the partition; a caller's context attached to a
-// record would therefore let one caller's cancel fail other callers'
+// a record's context, and when it ends, franz-go fails that record and every
+// record buffered behind it in the partition. A caller's context attached to
+// a record would therefore let one caller's cancel fail other callers'
 // messages.
 package kafka
 
@@ -159,7 +159,7 @@ func (s *Settings) options() []kgo.Opt {
 		kgo.DisableClientMetrics(),
 		// franz-go treats an EOF on a connection's first request as a
 		// configuration error (missing SASL or TLS) and fails buffered
-		// records on it; a broker restarting mid-stream causes the same
+		// records on it. A broker restarting mid-stream causes the same
 		// EOF. The publisher's Start pings the cluster first, so a wrong
 		// configuration fails there, and afterwards an EOF is retried.
 		kgo.AlwaysRetryEOF(),

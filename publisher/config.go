@@ -159,7 +159,7 @@ type Config struct {
 	// 10s.
 	ShutdownTimeout time.Duration `json:"shutdownTimeout,omitempty" yaml:"shutdownTimeout,omitempty"`
 
-	// StartTimeout bounds how long Start waits for a broker to answer.
+	// StartTimeout bounds how long Start waits for a broker to respond.
 	// Default (0 or negative) 10s.
 	StartTimeout time.Duration `json:"startTimeout,omitempty" yaml:"startTimeout,omitempty"`
 }

@@ -302,11 +302,11 @@ func (d *Dispatcher) StopContext(ctx context.Context) {
 }
 
 // shutdown runs the stop sequence in the order that gives every message one
-// outcome even with a stalled broker: stop admission; let the workers hand
-// the queued messages to franz-go; flush until the deadline; close the
-// client, which fails what is left; wait for those outcomes; and only then
-// join the workers, because a worker blocked on franz-go's full buffer is
-// released only by Close.
+// outcome even with a stalled broker. It stops admission and lets the
+// workers hand the queued messages to franz-go. It flushes until the
+// deadline, then closes the client, which fails what is left, and waits for
+// those outcomes. Only then does it join the workers, because a worker
+// blocked on franz-go's full buffer is released only by Close.
 func (d *Dispatcher) shutdown(ctx context.Context, run *running) {
 	started := time.Now()
 	run.inbox.Close()

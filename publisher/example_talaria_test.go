@@ -14,7 +14,7 @@ import (
 	"github.com/xmidt-org/wrpkafka/publisher"
 )
 
-// deviceEvent stands in for Talaria's device.Event: the listener receives
+// deviceEvent replaces Talaria's device.Event here: the listener receives
 // one for every message a device sends and for each connect and disconnect.
 type deviceEvent struct {
 	Message *wrp.Message

@@ -822,7 +822,7 @@ func TestTopicsListsRoutedTopics(t *testing.T) {
 	}
 }
 
-// A ProduceSync whose context ends must say whether its message was
+// A ProduceSync whose context ends must report whether its message was
 // accepted: ErrAckPending when it waits for the broker, ErrQueueFull when
 // it never got in.
 func TestProduceSyncErrorsTellAcceptance(t *testing.T) {

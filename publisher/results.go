@@ -37,8 +37,8 @@ func (r *results) tryReserve() bool {
 	}
 }
 
-// Polling bounds for reserve. A reader of a channel signals nobody, so a
-// waiting caller checks for room with a growing pause.
+// Polling bounds for reserve. Reading from a channel notifies no waiting
+// sender, so a waiting caller checks for room with a growing pause.
 const (
 	minReservePause = 50 * time.Microsecond
 	maxReservePause = 5 * time.Millisecond

@@ -11,9 +11,10 @@
 //
 // Every message a worker takes gets exactly one outcome: a routing or
 // encoding failure is delivered by the worker at once, everything else by
-// franz-go's promise. A panic while handling a message is recovered and, if
-// the record had not yet been handed to franz-go, becomes an internal-error
-// outcome; the worker then goes on with the next message.
+// franz-go's promise. A panic while handling a message is recovered. If the
+// record had not yet been handed to franz-go, the panic becomes an
+// internal-error outcome. Either way the worker goes on with the next
+// message.
 package workers
 
 import (
@@ -50,8 +51,8 @@ type Job struct {
 }
 
 // Routing is the compiled routing state. The pool reads it through an atomic
-// pointer, so it can be swapped while workers run; a message uses the state
-// it loaded when its worker took it.
+// pointer, so it can be swapped while workers run. A message uses the state
+// its worker loaded when it took the message.
 type Routing struct {
 	Table   *router.Table
 	Headers router.Headers
@@ -73,7 +74,7 @@ type Producer interface {
 // It runs on a worker or on franz-go's promise goroutine and must not block.
 type Deliver func(o *metrics.Outcome, reply chan<- metrics.Outcome)
 
-// Config is what a pool needs. Every field is required.
+// Config is the set of dependencies of a pool. Every field is required.
 type Config struct {
 	Inbox    *inbox.Inbox[Job]
 	Routing  *atomic.Pointer[Routing]

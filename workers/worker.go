@@ -134,7 +134,7 @@ func (w *worker) fail(env *envelope, err error, errorType string) {
 }
 
 // describeBrokerError names the record's topic and size next to franz-go's
-// error, which by itself says only what failed. It leaves the partition out
+// error, which by itself names only the failure. It leaves the partition out
 // because a record that failed before partitioning carries none.
 func describeBrokerError(r *kgo.Record, err error) error {
 	if errors.Is(err, kgo.ErrClientClosed) {
@@ -144,9 +144,9 @@ func describeBrokerError(r *kgo.Record, err error) error {
 }
 
 // Framing of a record batch (Kafka's v2 format) that a lone record pays for,
-// as upper bounds: the batch header, and per record its length, attributes,
-// timestamp and offset deltas and the length prefixes of key, value, header
-// count and each header's key and value, as varints.
+// as upper bounds. The batch has its header. Each record has its length,
+// attributes, timestamp and offset deltas, and varint length prefixes for
+// the key, the value, the header count and each header's key and value.
 const (
 	batchHeaderBytes   = 61
 	recordFramingBytes = 5 + 1 + 10 + 5 + 5 + 5 + 5
