@@ -48,19 +48,6 @@ func newDispatcher(t *testing.T, c *kfake.Cluster, cfg publisher.Config, opts ..
 	return d
 }
 
-// holdProduce makes the cluster hold every produce request until release
-// runs or the cluster closes.
-func holdProduce(c *kfake.Cluster) (release func()) {
-	gate := make(chan struct{})
-	var once sync.Once
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		c.SleepControl(func() { <-gate })
-		return nil, nil, false
-	})
-	return func() { once.Do(func() { close(gate) }) }
-}
-
 func event(device int, seq uint64) *wrp.Message {
 	return &wrp.Message{
 		Type:            wrp.SimpleEventMessageType,
@@ -74,7 +61,7 @@ func event(device int, seq uint64) *wrp.Message {
 // every pending message still gets a failed outcome.
 func TestStopDeadlineWithSilentBroker(t *testing.T) {
 	c := newCluster(t)
-	release := holdProduce(c)
+	release := kafkatest.HoldProduce(c)
 	defer release()
 	d := newDispatcher(t, c, publisher.Config{}, publisher.WithResults(1000))
 
@@ -178,7 +165,7 @@ func TestOrderAfterOneNotLeader(t *testing.T) {
 // arrives exactly once.
 func TestProduceSyncDeadlineWithHeldRequests(t *testing.T) {
 	c := newCluster(t)
-	release := holdProduce(c)
+	release := kafkatest.HoldProduce(c)
 	defer release()
 	d := newDispatcher(t, c, publisher.Config{}, publisher.WithResults(4))
 

@@ -162,9 +162,3 @@ func (c *Client) batchLimit(topic string) int32 {
 func (c *Client) AcksNone() bool {
 	return c.acksNone
 }
-
-// Raw returns the underlying franz-go client, for tests and tools that need
-// requests this package does not wrap.
-func (c *Client) Raw() *kgo.Client {
-	return c.cl
-}

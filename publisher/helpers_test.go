@@ -2,13 +2,11 @@ package publisher
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/xmidt-org/wrp-go/v3"
 	"go.uber.org/goleak"
 
@@ -123,21 +121,6 @@ func consumeAll(t testing.TB, c *kfake.Cluster, topics []string, want int, timeo
 		out[i] = consumed{record: r.Record, msg: r.Message}
 	}
 	return out
-}
-
-// stallProduce makes the cluster hold every produce request until the
-// returned release function runs. Closing the cluster also releases them.
-func stallProduce(c *kfake.Cluster) (release func()) {
-	gate := make(chan struct{})
-	var once sync.Once
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		c.SleepControl(func() { <-gate })
-		return nil, nil, false
-	})
-	// The control stays installed; with the gate open it sleeps no more
-	// and lets the cluster handle each request as usual.
-	return func() { once.Do(func() { close(gate) }) }
 }
 
 // messages returns n generated messages for the given number of devices.

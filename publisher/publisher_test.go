@@ -291,7 +291,7 @@ func checkPerDeviceOrder(t *testing.T, records []consumed) {
 
 func TestTryProduceFailsWhenQueueFull(t *testing.T) {
 	c := newCluster(t)
-	release := stallProduce(c)
+	release := kafkatest.HoldProduce(c)
 	defer release()
 
 	cfg := testConfig(c)
@@ -350,7 +350,7 @@ func TestTryProduceFailsWhenQueueFull(t *testing.T) {
 // outcome rather than waiting in the worker.
 func TestTryProduceBufferFullOutcome(t *testing.T) {
 	c := newCluster(t)
-	release := stallProduce(c)
+	release := kafkatest.HoldProduce(c)
 	defer release()
 
 	cfg := testConfig(c)
@@ -387,7 +387,7 @@ func TestTryProduceBufferFullOutcome(t *testing.T) {
 
 func TestProduceSyncContextTimeout(t *testing.T) {
 	c := newCluster(t)
-	release := stallProduce(c)
+	release := kafkatest.HoldProduce(c)
 	defer release()
 
 	d := startDispatcher(t, testConfig(c), WithResults(8))
@@ -827,7 +827,7 @@ func TestTopicsListsRoutedTopics(t *testing.T) {
 // it never got in.
 func TestProduceSyncErrorsTellAcceptance(t *testing.T) {
 	c := newCluster(t)
-	release := stallProduce(c)
+	release := kafkatest.HoldProduce(c)
 	defer release()
 
 	d := startDispatcher(t, testConfig(c), WithResults(1))

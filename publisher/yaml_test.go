@@ -186,19 +186,22 @@ partitionKey: [source, metadata:/hw-deviceid]
 	}
 }
 
+// misspelledKeys are edits of the example configuration that each turn one
+// key, at one level of the document, into a key Config does not have.
+var misspelledKeys = []struct {
+	name        string
+	old         string
+	replacement string
+	key         string
+}{
+	{"top level", "  queueSize: 4096", "  queueSzie: 4096", "queueSzie"},
+	{"route", "      shardBy: deviceid", "      shardby: deviceid", "shardby"},
+	{"tls", "    caFile:", "    cafile:", "cafile"},
+	{"sasl", "    username: talaria", "    user: talaria", "user"},
+}
+
 func TestParseYAMLSectionUnknownKeys(t *testing.T) {
-	cases := []struct {
-		name        string
-		old         string
-		replacement string
-		key         string
-	}{
-		{"top level", "  queueSize: 4096", "  queueSzie: 4096", "queueSzie"},
-		{"route", "      shardBy: deviceid", "      shardby: deviceid", "shardby"},
-		{"tls", "    caFile:", "    cafile:", "cafile"},
-		{"sasl", "    username: talaria", "    user: talaria", "user"},
-	}
-	for _, tc := range cases {
+	for _, tc := range misspelledKeys {
 		t.Run(tc.name, func(t *testing.T) {
 			data, line := readExample(t, tc.old, tc.replacement)
 			_, err := ParseYAMLSection(data, "kafka")

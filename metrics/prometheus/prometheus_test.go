@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,10 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/xmidt-org/wrp-go/v3"
 	"go.uber.org/goleak"
 
+	"github.com/xmidt-org/wrpkafka/internal/kafkatest"
 	wrpprom "github.com/xmidt-org/wrpkafka/metrics/prometheus"
 	"github.com/xmidt-org/wrpkafka/publisher"
 )
@@ -231,19 +230,6 @@ func TestMetricsFromDispatcher(t *testing.T) {
 	}
 }
 
-// stallProduce makes the cluster hold every produce request until release
-// runs. Closing the cluster also releases them.
-func stallProduce(c *kfake.Cluster) (release func()) {
-	gate := make(chan struct{})
-	var once sync.Once
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		c.SleepControl(func() { <-gate })
-		return nil, nil, false
-	})
-	return func() { once.Do(func() { close(gate) }) }
-}
-
 func TestGaugesReadOnScrape(t *testing.T) {
 	c := newCluster(t)
 	cfg := testConfig(c)
@@ -276,7 +262,7 @@ func TestGaugesReadOnScrape(t *testing.T) {
 	if err := d.Start(); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	release := stallProduce(c)
+	release := kafkatest.HoldProduce(c)
 	t.Cleanup(func() {
 		release()
 		d.Stop()
