@@ -56,7 +56,7 @@ func (c *cell) startCluster(t *testing.T) *kfake.Cluster {
 	opts := []kfake.Opt{kfake.NumBrokers(3), kfake.SeedTopics(partitions, topic)}
 	if c.ports != nil {
 		// SyncWrites makes every acknowledged batch durable before the
-		// response, as a broker with flush-per-message would; without it
+		// response, as a broker with flush-per-message would. Without it,
 		// kfake may drop the newest batches when it stops.
 		opts = append(opts, kfake.Ports(c.ports...), kfake.DataDir(c.dataDir), kfake.SyncWrites())
 	}

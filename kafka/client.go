@@ -88,10 +88,10 @@ func (c *Client) Ping(ctx context.Context) error {
 // Produce hands r to franz-go, waiting while franz-go's buffer is full. The
 // promise runs once, on franz-go's promise goroutine, and must not block.
 //
-// r.Context may carry the caller's bookkeeping, but only in a context that
-// never ends (its Done returns nil): any other context, and nil, is replaced
-// by context.Background(), because franz-go fails a record whose context
-// ends together with every record buffered behind it in its partition.
+// r.Context is kept only when it can never end, that is when its Done
+// returns nil. Any other context, and nil, is replaced by
+// context.Background(), because franz-go fails a record whose context ends
+// together with every record buffered behind it in its partition.
 func (c *Client) Produce(r *kgo.Record, promise func(*kgo.Record, error)) {
 	isolate(r)
 	c.cl.Produce(r.Context, r, promise)

@@ -19,10 +19,10 @@ var (
 	ErrStopped = errors.New("wrpkafka: publisher is stopped")
 
 	// ErrQueueFull is returned by TryProduce when the message's inbox lane,
-	// or the results channel, has no room, and by Produce and ProduceSync
-	// when their context ended while they waited for room; then the error
-	// also matches the context's error. Retry later, raise queueSize or
-	// workers, read Results() faster, or give Produce more time.
+	// or the results channel, has no room. Produce and ProduceSync return it
+	// when their context ended while they waited for room, and then the
+	// error also matches the context's error. Retry later, raise queueSize
+	// or workers, read Results() faster, or give Produce more time.
 	ErrQueueFull = errors.New("wrpkafka: queue is full")
 )
 

@@ -1008,9 +1008,9 @@ func createTopic(t *testing.T, c *kfake.Cluster, name string, configs map[string
 }
 
 // A broker address that closes every connection at once, as a TLS or SASL
-// listener does to a plaintext client, must fail Start quickly rather than
-// be retried until the start timeout: the client retries EOFs only after
-// Start has proven the configuration.
+// listener does to a plaintext client, must fail Start quickly. The client
+// retries EOFs only after Start has proven the configuration, so Start must
+// not wait out its timeout here.
 func TestStartFailsFastOnClosedConnections(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
